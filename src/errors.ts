@@ -1,0 +1,50 @@
+// The one small vocabulary of errors procodile reports: a stable code for tests and the
+// control protocol, a message written for the person at the terminal.
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'PROCFILE_NOT_FOUND'
+  | 'PROCFILE_EMPTY'
+  | 'YAML_SYNTAX'
+  | 'UNKNOWN_PROCESS'
+  | 'REMOVED_PROCESS'
+  | 'GLOBAL_CONFIG_INVALID'
+  | 'INVALID_OPTION'
+  | 'MISSING_OPTION_VALUE'
+  | 'INVALID_COMMAND'
+  | 'INVALID_ARGUMENT'
+  | 'SUPERVISOR_NOT_RUNNING'
+  | 'SUPERVISOR_RUNNING'
+  | 'PID_DIR_NOT_EMPTY'
+  | 'PID_ROOT_IN_USE'
+  | 'CONTROL_DISCONNECTED'
+  | 'CONTROL_ERROR'
+  | 'SOCKET_PATH_TOO_LONG'
+  | 'ENV_FILE'
+  | 'COMMAND_INVALID'
+  | 'NOT_FOUND'
+  | 'NO_MATCH'
+  | 'INTERNAL';
+
+export class ProcodileError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    Object.defineProperty(this, 'name', { value: 'ProcodileError', enumerable: false });
+  }
+}
+
+export type Result<T, E = ProcodileError> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const fail = (code: ErrorCode, message: string): Result<never> => ({
+  ok: false,
+  error: new ProcodileError(code, message),
+});
+
+/** Marks a branch the type system proves impossible; reaching it is a bug. */
+export function unreachable(value: never): never {
+  throw new ProcodileError('INTERNAL', `Internal error: unexpected value ${String(value)}`);
+}

@@ -1,0 +1,75 @@
+// Whether a pid is a live process, read from /proc so that zombies count as dead (D5): on
+// hosts whose PID 1 does not reap orphans, kill(pid, 0) still finds a dead process.
+import { readFileSync, readdirSync } from 'node:fs';
+
+export interface ProcStat {
+  state: string;
+  ppid: number;
+  pgid: number;
+  /** Clock ticks after boot; with the pid it identifies one process across pid reuse. */
+  startTime: number;
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // comm may contain spaces and parentheses: the fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0] ?? '?';
+  return {
+    state,
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const stat = readProcStat(pid);
+  if (stat === undefined) return false;
+  return stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** True when `pid` is alive and is still the process that started at `startTime`. */
+export function isSameProcess(pid: number, startTime: number | undefined): boolean {
+  const stat = readProcStat(pid);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTime === undefined || stat.startTime === startTime;
+}
+
+/** Whether any live (non-zombie) process is in the process group. */
+export function groupHasLiveMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  // kill(-pgid, 0) succeeds for zombies too; confirm with a scan of /proc.
+  return listGroupMembers(pgid).length > 0;
+}
+
+
+export function listGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return members;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(entry);
+    const stat = readProcStat(pid);
+    if (stat !== undefined && stat.pgid === pgid && stat.state !== 'Z' && stat.state !== 'X') {
+      members.push(pid);
+    }
+  }
+  return members;
+}
