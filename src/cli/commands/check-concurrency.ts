@@ -1,0 +1,22 @@
+// `procodile check_concurrency`: starts missing and stops excess instances.
+import { sendRequest } from '../../control/client.js';
+import { detectSupervisor } from '../../daemon/detect.js';
+import { ProcodileError } from '../../errors.js';
+import type { CommandHandler } from '../context.js';
+import { reportIssues } from '../issue-report.js';
+
+export const runCheckConcurrency: CommandHandler = async (ctx) => {
+  const { app, args, term } = ctx;
+  if (!(await detectSupervisor(app)).running) {
+    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+  }
+  const reply = await sendRequest(app.sockPath, 'check_concurrency', { reload: args.options['no-reload'] !== true });
+  const c = term.color;
+  for (const i of reply.started_instances) term.out(`${c.green('Started')} ${i.description} (PID: ${i.pid})`);
+  for (const i of reply.stopped_instances) term.out(`${c.red('Stopped')} ${i.description} (PID: ${i.pid})`);
+  if (reply.started_instances.length === 0 && reply.stopped_instances.length === 0) {
+    term.out('Processes are running as configured');
+  }
+  await reportIssues(app, term, 1000);
+  return 0;
+};

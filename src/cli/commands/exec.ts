@@ -1,0 +1,132 @@
+// `procodile exec`/`run` and `console`: run a one-off command in the application's root and
+// global environment, handing the terminal over to it (spec 2.7, D2, D9, Q1, Q15).
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { ProcodileError } from '../../errors.js';
+import { stripLauncherVariables } from '../../proc/env-hygiene.js';
+import { toInvocation } from '../../supervisor/command-line.js';
+import type { CommandContext, CommandHandler } from '../context.js';
+
+const BANNER_INDENT = ' '.repeat(13);
+
+// Sent by the terminal to the whole foreground process group, so the child gets them directly;
+// the parent must survive them to report the child's outcome. SIGTSTP is deliberately left
+// alone: the parent has to stop too, or the shell would never get the terminal back.
+const TERMINAL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
+// Sent to our pid alone (kill, systemd, a supervisor); the child would never see them otherwise.
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+// Signals whose default action ends Node without a core dump and that Node does not handle
+// itself (it uses SIGUSR1 for the inspector and ignores SIGPIPE), so raising them on ourselves
+// reproduces the child's death faithfully.
+const RERAISABLE_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set<NodeJS.Signals>([
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGKILL',
+  'SIGALRM',
+  'SIGUSR2',
+]);
+
+// The C library's wording, as a shell would print it (Node only gives the errno name).
+const OS_MESSAGES: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOEXEC: 'Exec format error',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  E2BIG: 'Argument list too long',
+  ENAMETOOLONG: 'File name too long',
+  ETXTBSY: 'Text file busy',
+  ENOMEM: 'Cannot allocate memory',
+};
+
+export const runExec: CommandHandler = (ctx) => runInApp(ctx, ctx.args.extraArgs.join(' '));
+
+export const runConsole: CommandHandler = (ctx) => {
+  const command = ctx.app.consoleCommand;
+  if (command === undefined || command.trim() === '') {
+    throw new ProcodileError(
+      'COMMAND_INVALID',
+      'No console command has been configured in the Procfile. Add console_command to Procfile.options or Procfile.local.',
+    );
+  }
+  return runInApp(ctx, command);
+};
+
+async function runInApp(ctx: CommandContext, words: string): Promise<number> {
+  const prefix = ctx.app.execPrefix;
+  // With a prefix an empty command still runs the prefix alone (spec 2.7 exec, step 1).
+  const command = prefix !== undefined && prefix !== '' ? `${prefix} ${words}` : words;
+  if (command.trim() === '') {
+    throw new ProcodileError(
+      'COMMAND_INVALID',
+      'You need to specify a command to run (e.g. procodile run -- rake db:migrate)',
+    );
+  }
+  // Q15: anything but exactly '1' (including garbage) just means "not quiet".
+  if (ctx.env.PROCODILE_EXEC_QUIET !== '1') printBanner(ctx, command);
+  const env = { ...stripLauncherVariables(ctx.env), ...ctx.app.env };
+  return runDelegated(command, ctx.app.root, env);
+}
+
+// Procodile prints the banner on stdout; ours goes to stderr so that `procodile run -- cmd`
+// can be piped or captured and yields exactly the command's own output.
+function printBanner(ctx: CommandContext, command: string): void {
+  const c = ctx.term.errColor;
+  ctx.term.err(`Running with ${c.yellow(command)}`);
+  for (const [key, value] of Object.entries(ctx.app.env)) {
+    ctx.term.err(`${BANNER_INDENT}${c.blue(key)} ${value}`);
+  }
+}
+
+/**
+ * Node cannot exec(2) over itself, so the command runs as a child that inherits the terminal,
+ * and this process only relays signals and mirrors the child's ending.
+ */
+function runDelegated(command: string, cwd: string, env: Record<string, string>): Promise<number> {
+  const invocation = toInvocation(command);
+  return new Promise<number>((resolve, reject) => {
+    const ignore = (): void => undefined;
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    const release = (): void => {
+      for (const signal of TERMINAL_SIGNALS) process.off(signal, ignore);
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    };
+
+    const child = spawn(invocation.file, invocation.args, { cwd, env, stdio: 'inherit' });
+    for (const signal of TERMINAL_SIGNALS) process.on(signal, ignore);
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      release();
+      // A spawn failure ('error' before any 'exit') means the program never ran. A 127 from
+      // /bin/sh for a shell command is a normal exit and is passed through below instead.
+      const reason = (error.code !== undefined ? OS_MESSAGES[error.code] : undefined) ?? error.code ?? error.message;
+      reject(new ProcodileError('COMMAND_INVALID', `Couldn't run '${invocation.file}': ${reason}`, { cause: error }));
+    });
+    child.once('exit', (code, signal) => {
+      release();
+      if (code !== null) resolve(code);
+      else resolve(dieLike(signal ?? 'SIGKILL'));
+    });
+  });
+}
+
+/**
+ * Ends this process with the signal that ended the child, as exec(2) would have: a shell
+ * then sees "killed by SIGINT" and, for example, stops a loop on Ctrl-C. Our handlers are
+ * already removed, so the default action applies. Where re-raising would not end us (or would
+ * dump core), the shell convention 128 + signal number is returned instead.
+ */
+function dieLike(signal: NodeJS.Signals): number {
+  if (RERAISABLE_SIGNALS.has(signal)) {
+    try {
+      process.kill(process.pid, signal);
+    } catch {
+      // Fall through to the exit code below.
+    }
+  }
+  return 128 + (constants.signals[signal] ?? 0);
+}

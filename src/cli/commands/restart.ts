@@ -1,0 +1,42 @@
+// `procodile restart`: replaces or signals instances by their restart mode and reports
+// exactly what changed.
+import { sendRequest } from '../../control/client.js';
+import { detectSupervisor } from '../../daemon/detect.js';
+import { ProcodileError } from '../../errors.js';
+import type { CommandHandler } from '../context.js';
+import { fetchStatus, reportIssues } from '../issue-report.js';
+import { processNames, validateProcessNames } from '../supervisor-options.js';
+
+export const runRestart: CommandHandler = async (ctx) => {
+  const { app, args, term } = ctx;
+  const names = processNames(ctx);
+  if (!(await detectSupervisor(app)).running) {
+    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+  }
+  const before = await fetchStatus(app, 0);
+  const removed = (before?.processes ?? []).filter((p) => p.removed).map((p) => p.name);
+  validateProcessNames(app, names, removed);
+  const tag = args.options.tag;
+  const reply = await sendRequest(app.sockPath, 'restart', {
+    process_names: names,
+    tag: typeof tag === 'string' ? tag : undefined,
+  });
+  const c = term.color;
+  for (const { previous_instance: old, current_instance: now } of reply.changes) {
+    if (old !== null && now !== null) {
+      const same = old.description === now.description;
+      term.out(`${c.magenta('Restarted')} ${old.description}${same ? '' : ` -> ${now.description}`}`);
+    } else if (old !== null) term.out(`${c.red('Stopped')} ${old.description}`);
+    else if (now !== null) term.out(`${c.green('Started')} ${now.description} (was not running)`);
+  }
+  if (reply.changes.length === 0) term.out('There are no processes to restart.');
+  if (names === undefined) {
+    for (const name of removed) {
+      for (const instance of before?.instances[name] ?? []) {
+        term.out(`${c.yellow('Skipped')} ${instance.description}, it is still running but has been removed from the Procfile`);
+      }
+    }
+  }
+  await reportIssues(app, term, 1000);
+  return 0;
+};

@@ -1,0 +1,107 @@
+// `procodile start`: starts a supervisor (in the background or the foreground) or asks the
+// running one to start processes, topping each up to its quantity (D10).
+import { readFileSync } from 'node:fs';
+import { sendRequest } from '../../control/client.js';
+import { detectSupervisor } from '../../daemon/detect.js';
+import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
+import { tidyPidDirectory } from '../../daemon/pid-directory.js';
+import { runSupervisor } from '../../daemon/run-supervisor.js';
+import { ProcodileError } from '../../errors.js';
+import { isAlive } from '../../proc/liveness.js';
+import type { CommandContext, CommandHandler } from '../context.js';
+import { fetchStatus, renderIssues, reportIssues } from '../issue-report.js';
+import { portAllocations, processNames, supervisorRunOptions, validateProcessNames } from '../supervisor-options.js';
+
+/** How long `start` waits for a new daemon to answer on its socket. */
+const DAEMON_READY_MS = 5000;
+
+const ALREADY_RUNNING: [string, string][] = [
+  ['foreground', 'Cannot be started in the foreground because supervisor already running'],
+  ['dev', 'Cannot be started in the foreground because supervisor already running'],
+  ['no-respawn', 'Cannot disable respawning because supervisor is already running'],
+  ['stop-when-none', 'Cannot stop supervisor when none running because supervisor is already running'],
+  ['proxy', 'Cannot enable the proxy when the supervisor is running'],
+];
+
+async function startWithRunningSupervisor(ctx: CommandContext, names: string[] | undefined): Promise<number> {
+  const { app, term, args } = ctx;
+  const status = await fetchStatus(app, 1000);
+  if (status !== undefined && status.root !== app.root) {
+    throw new ProcodileError(
+      'PID_ROOT_IN_USE',
+      `The pid directory ${app.pidRoot} is used by a running supervisor of another application (${status.root}). ` +
+        'Give each application its own pid_root.',
+    );
+  }
+  for (const [flag, message] of ALREADY_RUNNING) {
+    if (args.options[flag] === true) throw new ProcodileError('SUPERVISOR_RUNNING', `${message}. Stop it first with \`procodile stop -s --wait\`.`);
+  }
+  const tag = args.options.tag;
+  const reply = await sendRequest(app.sockPath, 'start_processes', {
+    process_names: names,
+    tag: typeof tag === 'string' ? tag : undefined,
+    port_allocations: portAllocations(ctx),
+  });
+  if (reply.started_instances.length === 0) term.out('No processes to start.');
+  for (const instance of reply.started_instances) {
+    term.out(`${term.color.green('Started')} ${instance.description} (PID: ${instance.pid})`);
+  }
+  await reportIssues(app, term, 1000);
+  return 0;
+}
+
+function tailOfLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function startDaemon(ctx: CommandContext): Promise<number> {
+  const { app, term } = ctx;
+  const pid = spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app.logPath);
+  term.out(`Started Procodile supervisor with PID ${pid}`);
+  const deadline = Date.now() + DAEMON_READY_MS;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      throw new ProcodileError(
+        'SUPERVISOR_NOT_RUNNING',
+        `The supervisor exited during start-up. The end of ${app.logPath} says:\n${tailOfLog(app.logPath)}`,
+      );
+    }
+    const status = await fetchStatus(app, 0);
+    if (status !== undefined && status.supervisor.started_at !== null) {
+      renderIssues(status, term);
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  term.err(term.errColor.yellow(`The supervisor has not answered yet; see ${app.logPath}.`));
+  return 0;
+}
+
+export const runStart: CommandHandler = async (ctx) => {
+  const { app, args, term } = ctx;
+  const names = processNames(ctx);
+  validateProcessNames(app, names);
+  const isDaemon = ctx.env[DAEMON_MARKER] === '1';
+  const foreground = args.options.foreground === true || args.options.dev === true;
+
+  if (!isDaemon) {
+    const presence = await detectSupervisor(app);
+    if (presence.running) return startWithRunningSupervisor(ctx, names);
+    if (args.options['no-supervisor'] === true) {
+      throw new ProcodileError(
+        'SUPERVISOR_NOT_RUNNING',
+        'Supervisor is not running and cannot be started because --no-supervisor is set',
+      );
+    }
+  }
+  const options = supervisorRunOptions(ctx, foreground);
+  const tidy = tidyPidDirectory(app, args.options.clean === true);
+  if (!tidy.ok) throw tidy.error;
+  if (!isDaemon) for (const line of tidy.value) term.out(line);
+  if (isDaemon || foreground) return runSupervisor(app, options);
+  return startDaemon(ctx);
+};

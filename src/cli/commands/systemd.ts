@@ -1,0 +1,43 @@
+// `procodile systemd`: prints a unit that runs this application under systemd (D8).
+import { userInfo } from 'node:os';
+import type { CommandHandler } from '../context.js';
+
+/** Quotes a word for a unit file's ExecStart (systemd's own quoting, close to the shell's). */
+function quote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `"${word.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+export const runSystemd: CommandHandler = (ctx) => {
+  const { app, args, term } = ctx;
+  const mode = args.options.mode === 'oneshot' ? 'oneshot' : 'simple';
+  const userUnit = args.options.user === true;
+  // Node by absolute path: a unit's PATH rarely has the node that `#!/usr/bin/env node` needs.
+  const base = [process.execPath, '--', ctx.cliPath, '-r', app.root].map(quote).join(' ');
+  const longestStop = Math.max(10, ...app.processes.map((p) => p.stopTimeout));
+  const lines = ['[Unit]', `Description=procodile: ${app.appName} (${app.root})`, 'After=network.target', 'StartLimitIntervalSec=0', ''];
+  lines.push('[Service]');
+  if (!userUnit) lines.push(`User=${app.user ?? userInfo().username}`);
+  lines.push('LimitCORE=infinity', 'LimitNOFILE=infinity', 'LimitNPROC=infinity');
+  if (mode === 'simple') {
+    lines.push(
+      'Type=simple',
+      `ExecStart=${base} start --foreground`,
+      'ExecReload=/bin/kill -HUP $MAINPID',
+      // TERM makes the supervisor stop every instance (D6); systemd must wait for that.
+      'KillMode=mixed',
+      `TimeoutStopSec=${longestStop + 10}`,
+      'Restart=on-failure',
+    );
+  } else {
+    lines.push(
+      'Type=oneshot',
+      'RemainAfterExit=yes',
+      `ExecStart=${base} start --clean`,
+      `ExecStop=${base} stop --stop-supervisor --wait`,
+      `TimeoutStopSec=${longestStop + 10}`,
+    );
+  }
+  lines.push('', '[Install]', `WantedBy=${userUnit ? 'default.target' : 'multi-user.target'}`);
+  term.out(lines.join('\n'));
+  return Promise.resolve(0);
+};

@@ -1,0 +1,141 @@
+// The CLI edge: parse argv, find the application, run one command, print its errors, and
+// turn everything into an exit code. The only module that ends the process.
+import { spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolveAppLocation, type GlobalConfigEntry } from '../config/app-resolution.js';
+import { loadConfig } from '../config/load-config.js';
+import type { AppConfig } from '../config/types.js';
+import { ensurePidDirectory } from '../daemon/pid-directory.js';
+import { ProcodileError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { CommandName, ParsedArgs } from './args.js';
+import type { CommandContext, CommandHandler } from './context.js';
+import { renderCommandHelp, renderHelp, renderInvalidCommand } from './help.js';
+import { commandForHelp, parseArgs, rejectExtraArgs } from './parser.js';
+import { processTerminal, type Terminal } from './terminal.js';
+
+const HANDLERS: Record<Exclude<CommandName, 'help' | 'check'>, () => Promise<CommandHandler>> = {
+  start: () => import('./commands/start.js').then((m) => m.runStart),
+  stop: () => import('./commands/stop.js').then((m) => m.runStop),
+  status: () => import('./commands/status.js').then((m) => m.runStatus),
+  kill: () => import('./commands/kill.js').then((m) => m.runKill),
+  restart: () => import('./commands/restart.js').then((m) => m.runRestart),
+  reload: () => import('./commands/reload.js').then((m) => m.runReload),
+  check_concurrency: () => import('./commands/check-concurrency.js').then((m) => m.runCheckConcurrency),
+  systemd: () => import('./commands/systemd.js').then((m) => m.runSystemd),
+  log: () => import('./commands/log.js').then((m) => m.runLog),
+  exec: () => import('./commands/exec.js').then((m) => m.runExec),
+  run: () => import('./commands/exec.js').then((m) => m.runExec),
+  console: () => import('./commands/exec.js').then((m) => m.runConsole),
+};
+
+/** The numbered chooser for a global configuration listing several applications (spec 3.2). */
+function chooserFor(term: Terminal) {
+  return async (entries: GlobalConfigEntry[], configPath: string): Promise<number | undefined> => {
+    term.out(`There are multiple applications configured in ${configPath}`);
+    term.out(term.color.bgMagenta(term.color.white('Choose an application:')));
+    const cells = entries.map((e, i) => `${i + 1}) ${(e.name ?? e.root).slice(0, 28)}`.padEnd(30));
+    for (let i = 0; i < cells.length; i += 3) term.out(cells.slice(i, i + 3).join(''));
+    const rl = createInterface({ input: process.stdin });
+    const answer = await new Promise<string | undefined>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(undefined));
+    });
+    rl.close();
+    if (answer === undefined) return undefined;
+    const index = Number(answer.trim()) - 1;
+    if (!Number.isInteger(index) || entries[index] === undefined) {
+      throw new ProcodileError('INVALID_ARGUMENT', `Invalid app number: ${answer.trim()}`);
+    }
+    return index;
+  };
+}
+
+async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
+  const location = await resolveAppLocation({
+    cwd: process.cwd(),
+    root: args.global.root,
+    procfile: args.global.procfile,
+    env: process.env,
+    choose: chooserFor(term),
+  });
+  if (!location.ok) throw location.error;
+  const config = loadConfig(location.value);
+  if (!config.ok) throw config.error;
+  ensurePidDirectory(config.value.pidRoot);
+  return config.value;
+}
+
+/** Re-runs the whole command as the configured user (spec 3.5); undefined when not needed. */
+function reexecAsUser(config: AppConfig, term: Terminal, argv: string[]): number | undefined {
+  if (config.user === undefined || config.user === process.env.USER) return undefined;
+  term.err(term.errColor.red(`Procodile must be run as ${config.user}. Re-executing as ${config.user}...`));
+  const result = spawnSync('sudo', ['-H', '-u', config.user, '--', process.execPath, '--', cliPath(), ...argv], {
+    stdio: 'inherit',
+  });
+  if (result.error !== undefined) {
+    throw new ProcodileError('COMMAND_INVALID', `Could not re-execute through sudo: ${result.error.message}`);
+  }
+  return result.status ?? 1;
+}
+
+function cliPath(): string {
+  return process.argv[1] ?? 'procodile';
+}
+
+export async function main(argv: string[], term: Terminal): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    const { error } = parsed;
+    if (error.code === 'INVALID_OPTION' || error.code === 'MISSING_OPTION_VALUE') {
+      const command = commandForHelp(argv);
+      term.err(`${error.message}\n`);
+      term.err(command === undefined ? renderHelp(term.errColor, VERSION) : renderCommandHelp(command, term.errColor));
+      return 1;
+    }
+    throw error;
+  }
+  const args = parsed.value;
+  if (args.global.version) {
+    term.err(VERSION);
+    return 0;
+  }
+  if (args.global.help) {
+    term.err(args.command === undefined ? renderHelp(term.errColor, VERSION) : renderCommandHelp(args.command, term.errColor));
+    return 0;
+  }
+  if (args.invalidCommand !== undefined) throw new ProcodileError('INVALID_COMMAND', renderInvalidCommand(args.invalidCommand));
+  if (args.command === undefined || args.command === 'help') {
+    term.out(renderHelp(term.color, VERSION));
+    return 0;
+  }
+  const extra = rejectExtraArgs(args);
+  if (!extra.ok) throw extra.error;
+  if (args.command === 'check') {
+    const { runCheck } = await import('./commands/check.js');
+    const app = args.options.all === true ? undefined : await loadApp(args, term);
+    return runCheck({ args, term, env: process.env, app });
+  }
+  const load = HANDLERS[args.command]();
+  const app = await loadApp(args, term);
+  const viaSudo = reexecAsUser(app, term, argv);
+  if (viaSudo !== undefined) return viaSudo;
+  const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
+  return (await load)(context);
+}
+
+function reportError(error: unknown, term: Terminal): number {
+  if (error instanceof ProcodileError) {
+    term.err(term.errColor.red(`Error: ${error.message}`));
+    return 1;
+  }
+  term.err(term.errColor.red(`Internal error: ${(error as Error).stack ?? String(error)}`));
+  term.err('This is a bug in procodile; please report it with the command you ran.');
+  return 2;
+}
+
+const terminal = processTerminal();
+main(process.argv.slice(2), terminal).then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(reportError(error, terminal)),
+);

@@ -1,0 +1,112 @@
+// The human `status` view (spec 12.1), in local time (D10, Q12).
+import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../../control/protocol.js';
+import type { Colors } from '../terminal.js';
+
+const LABEL = 20;
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `HH:MM` within a day, otherwise `YYYY-MM-DD`, local time. */
+export function shortTime(unixSeconds: number | null, now = Date.now()): string {
+  if (unixSeconds === null) return '-';
+  const date = new Date(unixSeconds * 1000);
+  if (now - date.getTime() < 24 * 3600 * 1000) return `${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
+  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}`;
+}
+
+function fullTime(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+export function messageText(message: StatusMessage): string {
+  switch (message.type) {
+    case 'not_running':
+      return `${message.instance} is not running (${message.status})`;
+    case 'incorrect_quantity':
+      return `${message.process} has ${message.current} instances (should have ${message.desired})`;
+    case 'removed_but_running':
+      return `${message.process} has been removed from the Procfile but is still running; run \`procodile stop -p ${message.process}\` to stop it`;
+  }
+}
+
+function colorOf(colors: Colors, name: string): (text: string) => string {
+  const fn = (colors as unknown as Record<string, unknown>)[name];
+  return typeof fn === 'function' ? (fn as (t: string) => string) : (t) => t;
+}
+
+function instanceLine(instance: InstanceJson, paint: (t: string) => string): string {
+  const status = instance.status.charAt(0).toUpperCase() + instance.status.slice(1);
+  return (
+    paint(`|| => ${instance.description.padEnd(17)}`) +
+    ` ${status.padEnd(10)}` +
+    `   ${shortTime(instance.started_at).padEnd(10)}` +
+    `   pid:${String(instance.pid ?? '-').padEnd(6)}` +
+    `   respawns:${String(instance.respawns).padEnd(4)}` +
+    `   port:${String(instance.port ?? '-').padEnd(6)}` +
+    `   tag:${instance.tag ?? '-'}`
+  );
+}
+
+function processBlock(status: StatusReply, process: ProcessJson, colors: Colors): string[] {
+  const paint = colorOf(colors, process.log_color);
+  const row = (label: string, value: string): string => `${paint('||')} ${label.padEnd(LABEL)}${value}`;
+  const lines = [`${paint('||')} ${process.name}`];
+  lines.push(row('Command', process.command));
+  lines.push(row('Log path', process.log_path));
+  if (process.schedule !== undefined) {
+    lines.push(row('Schedule', process.schedule));
+    if (process.random_delay > 0) lines.push(row('Random Delay', `up to ${process.random_delay} seconds`));
+  } else {
+    lines.push(row('Quantity', String(process.quantity)));
+    lines.push(row('Respawning', `${process.max_respawns} every ${process.respawn_window} seconds`));
+    lines.push(row('Restart mode', process.restart_mode));
+    lines.push(row('Stop timeout', `${process.stop_timeout} seconds`));
+    const proxy = process.proxy_port === undefined ? 'none' : `${process.proxy_address ?? '127.0.0.1'}:${process.proxy_port}`;
+    lines.push(row('Proxy Listener', proxy));
+  }
+  const instances = status.instances[process.name] ?? [];
+  if (process.removed && instances.length > 0) {
+    lines.push(row('Status', 'Removed from Procfile, still running (will be removed after it exits)'));
+  }
+  for (const instance of instances) lines.push(instanceLine(instance, paint));
+  if (instances.length === 0) {
+    const failed = status.runtime_issues.some((i) => i.process_name === process.name && i.type === 'process_failed_permanently');
+    const text = process.schedule !== undefined ? 'No scheduled runs in progress.' : failed ? 'Failed to start.' : 'No processes running.';
+    lines.push(`${paint('||')} ${text}`);
+  }
+  return lines;
+}
+
+export function renderStatus(status: StatusReply, colors: Colors): string {
+  const header = (label: string, value: string): string => `${label.padEnd(LABEL)}${colors.blue(value)}`;
+  const lines = [
+    header('Procodile Version', status.version),
+    header('Application Root', status.root),
+    header('Supervisor PID', String(status.supervisor.pid)),
+    header('Proxy Enabled', status.supervisor.proxy_enabled ? 'yes' : 'no'),
+  ];
+  if (status.supervisor.started_at !== null) lines.push(header('Started', fullTime(status.supervisor.started_at)));
+  const env = Object.entries(status.environment_variables);
+  env.forEach(([key, value], index) => {
+    lines.push(`${(index === 0 ? 'Environment Vars' : '').padEnd(LABEL)}${colors.blue(key)} ${value}`);
+  });
+  if (status.messages.length > 0) {
+    lines.push('');
+    for (const message of status.messages) lines.push(colors.red(` * ${messageText(message)}`));
+  }
+  for (const process of status.processes) {
+    lines.push('');
+    lines.push(...processBlock(status, process, colors));
+  }
+  return lines.join('\n');
+}
+
+export function renderSimpleStatus(status: StatusReply): string {
+  if (status.messages.length > 0) return `Issues || ${status.messages.map(messageText).join(', ')}`;
+  const prefix = status.runtime_issues.length > 0 ? 'Runtime Issues' : 'OK';
+  const counts = Object.entries(status.instances).map(([name, list]) => `${name}[${list.length}]`);
+  return `${prefix} || ${counts.join(', ')}`;
+}

@@ -1,0 +1,76 @@
+// Turns `start`'s flags into what a new supervisor runs with.
+import { isAbsolute, join } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import type { AppConfig } from '../config/types.js';
+import { ProcodileError } from '../errors.js';
+import type { RunOptions } from '../daemon/run-supervisor.js';
+import { VERSION } from '../version.js';
+import type { CommandContext } from './context.js';
+import { parsePortAllocations, parseProcessSelectors } from './parser.js';
+import { wantsColor } from './terminal.js';
+
+export function processNames(ctx: CommandContext): string[] | undefined {
+  const value = ctx.args.options.processes;
+  if (typeof value !== 'string') return undefined;
+  const selectors = parseProcessSelectors(value);
+  if (!selectors.ok) throw selectors.error;
+  return selectors.value.map((s) => (s.instance === undefined ? s.name : `${s.name}.${s.instance}`));
+}
+
+/** Names given to start/restart must be configured processes (spec 2.4, with Q6 fixed). */
+export function validateProcessNames(config: AppConfig, selectors: string[] | undefined, removed: string[] = []): void {
+  for (const selector of selectors ?? []) {
+    const name = /^(.+)\.\d+$/.exec(selector)?.[1] ?? selector;
+    const known = config.processes.some((p) => p.name === name || p.name === selector);
+    if (known) continue;
+    if (removed.includes(name)) {
+      throw new ProcodileError(
+        'REMOVED_PROCESS',
+        `Process '${name}' has been removed from the Procfile and cannot be started or restarted. Run \`procodile stop -p ${name}\` to stop it.`,
+      );
+    }
+    const names = config.processes.map((p) => p.name).join(', ');
+    throw new ProcodileError('UNKNOWN_PROCESS', `Unknown process '${selector}'. A typo? Configured processes: ${names}.`);
+  }
+}
+
+export function envFilePath(ctx: CommandContext): string | undefined {
+  const value = ctx.args.options['env-file'];
+  if (value === undefined) return undefined;
+  const file = value === true || value === '' ? '.env' : value;
+  return isAbsolute(file) ? file : join(ctx.app.root, file);
+}
+
+export function portAllocations(ctx: CommandContext): Record<string, number> {
+  const value = ctx.args.options.ports;
+  if (typeof value !== 'string') return {};
+  const parsed = parsePortAllocations(value);
+  if (!parsed.ok) throw parsed.error;
+  return parsed.value;
+}
+
+export function supervisorRunOptions(ctx: CommandContext, foreground: boolean): RunOptions {
+  const o = ctx.args.options;
+  const dev = o.dev === true;
+  const names = processNames(ctx);
+  const app = ctx.app;
+  const location = { root: app.root, procfile: app.procfilePath };
+  return {
+    version: VERSION,
+    foreground,
+    respawn: !(dev || o['no-respawn'] === true),
+    stopWhenNone: dev || o['stop-when-none'] === true,
+    proxy: dev || o.proxy === true,
+    envFile: envFilePath(ctx),
+    portAllocations: portAllocations(ctx),
+    tag: typeof o.tag === 'string' ? o.tag : undefined,
+    initialProcesses: o['no-processes'] === true ? 'none' : (names ?? 'all'),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    color: foreground && wantsColor(process.stdout, ctx.env),
+    loadConfig: () => {
+      const result = loadConfig(location);
+      return result.ok ? { ok: true, value: { ...result.value, explicitProcfile: app.explicitProcfile } } : result;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+// Reads an application's Procfile and option files into one validated AppConfig (spec 3.3-5.2).
+// It only reads files: creating the pid and log directories is the caller's job.
+import { fail, ok, type Result } from '../errors.js';
+import { readOptionsFile, mergeOptions, type AppOptions, type OptionsFile, type ProcessOptions } from './options.js';
+import { expandPath, isFile } from './paths.js';
+import { readProcfile, type ProcfileEntry } from './procfile.js';
+import { DEFAULT_STOP_TIMEOUT, LOG_COLORS, type AppConfig, type AppLocation, type ProcessDefinition } from './types.js';
+
+export const DEFAULT_APP_NAME = 'Procodile';
+const PROCESS_DEFAULTS = {
+  quantity: 1,
+  restartMode: 'term-start',
+  maxRespawns: 5,
+  respawnWindow: 3600,
+  termSignal: 'SIGTERM',
+  networkProtocol: 'tcp',
+  randomDelay: 0,
+  proxyAddress: '127.0.0.1',
+} as const;
+
+export interface LoadConfigOptions {
+  /** Used only to make a relative root absolute; the CLI passes absolute roots. */
+  cwd?: string;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+export function loadConfig(location: AppLocation, options: LoadConfigOptions = {}): Result<AppConfig> {
+  const givenRoot = expandPath(location.root, options.cwd ?? process.cwd());
+  const explicitProcfile = location.procfile !== undefined;
+  const firstProcfile = location.procfile === undefined ? `${givenRoot}/Procfile` : expandPath(location.procfile, givenRoot);
+  if (!isFile(firstProcfile)) return procfileNotFound(firstProcfile);
+
+  // The option files sit next to the Procfile that was found, even when they move the root.
+  const optionsPath = `${firstProcfile}.options`;
+  const localOptionsPath = `${firstProcfile}.local`;
+  const optionsFile = readOptionsFile(optionsPath);
+  if (!optionsFile.ok) return optionsFile;
+  const localFile = readOptionsFile(localOptionsPath);
+  if (!localFile.ok) return localFile;
+  const merged = mergeOptions(optionsFile.value.options, localFile.value.options);
+
+  const root = merged.root === undefined ? givenRoot : expandPath(merged.root, givenRoot);
+  const procfilePath = explicitProcfile ? firstProcfile : `${root}/Procfile`;
+  if (procfilePath !== firstProcfile && !isFile(procfilePath)) {
+    const movedBy = localFile.value.options.root === undefined ? optionsFile.value : localFile.value;
+    return procfileNotFound(procfilePath, movedBy);
+  }
+
+  const entries = readProcfile(procfilePath);
+  if (!entries.ok) return entries;
+  for (const file of [optionsFile.value, localFile.value]) {
+    const unknown = findUnknownProcess(file, entries.value, procfilePath);
+    if (unknown) return unknown;
+  }
+
+  const pidRoot = expandPath(merged.pidRoot ?? 'pids', root);
+  const logRoot = merged.logRoot === undefined ? undefined : expandPath(merged.logRoot, root);
+  const logPath = merged.logPath === undefined ? `${logRoot ?? root}/procodile.log` : expandPath(merged.logPath, root);
+  const now = options.now ?? Date.now;
+
+  return ok({
+    root,
+    procfilePath,
+    explicitProcfile,
+    optionsPath,
+    localOptionsPath,
+    appName: merged.appName ?? DEFAULT_APP_NAME,
+    pidRoot,
+    sockPath: `${pidRoot}/procodile.sock`,
+    supervisorPidPath: `${pidRoot}/procodile.pid`,
+    logPath,
+    ...(logRoot === undefined ? {} : { logRoot }),
+    ...(merged.user === undefined ? {} : { user: merged.user }),
+    ...(merged.consoleCommand === undefined ? {} : { consoleCommand: merged.consoleCommand }),
+    ...(merged.execPrefix === undefined ? {} : { execPrefix: merged.execPrefix }),
+    env: merged.env,
+    processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
+    loadedAt: Math.floor(now() / 1000),
+  });
+}
+
+function buildProcess(
+  entry: ProcfileEntry,
+  index: number,
+  merged: AppOptions,
+  root: string,
+  logRoot: string | undefined,
+): ProcessDefinition {
+  const options: ProcessOptions = merged.processes[entry.name] ?? { env: {} };
+  // The `at` option wins over a schedule written in the Procfile key (spec 4.2).
+  const schedule = options.at ?? entry.schedule;
+  const logPath =
+    options.logPath !== undefined
+      ? expandPath(options.logPath, root)
+      : `${logRoot ?? root}/${options.logFileName ?? `${entry.name}.log`}`;
+  return {
+    name: entry.name,
+    command: entry.command,
+    ...(schedule === undefined ? {} : { schedule }),
+    color: LOG_COLORS[index % LOG_COLORS.length] ?? 'magenta',
+    quantity: options.quantity ?? PROCESS_DEFAULTS.quantity,
+    restartMode: options.restartMode ?? PROCESS_DEFAULTS.restartMode,
+    maxRespawns: options.maxRespawns ?? PROCESS_DEFAULTS.maxRespawns,
+    respawnWindow: options.respawnWindow ?? PROCESS_DEFAULTS.respawnWindow,
+    logPath,
+    termSignal: options.termSignal ?? PROCESS_DEFAULTS.termSignal,
+    ...(options.allocatePortFrom === undefined ? {} : { allocatePortFrom: options.allocatePortFrom }),
+    ...(options.proxyPort === undefined
+      ? {}
+      : { proxyPort: options.proxyPort, proxyAddress: options.proxyAddress ?? PROCESS_DEFAULTS.proxyAddress }),
+    networkProtocol: options.networkProtocol ?? PROCESS_DEFAULTS.networkProtocol,
+    randomDelay: options.randomDelay ?? PROCESS_DEFAULTS.randomDelay,
+    env: options.env,
+    stopTimeout: options.stopTimeout ?? merged.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+  };
+}
+
+function findUnknownProcess(file: OptionsFile, entries: ProcfileEntry[], procfilePath: string): Result<never> | undefined {
+  const names = new Set(entries.map((entry) => entry.name));
+  for (const [name, line] of Object.entries(file.processLines)) {
+    if (names.has(name)) continue;
+    const where = line === undefined ? '' : ` (line ${line})`;
+    return fail(
+      'UNKNOWN_PROCESS',
+      `Unknown process '${name}' in ${file.path}. ` +
+        `processes.${name}${where} names no entry of ${procfilePath}; add it to the Procfile or remove its options.`,
+    );
+  }
+  return undefined;
+}
+
+function procfileNotFound(path: string, movedBy?: OptionsFile): Result<never> {
+  const why = movedBy ? ` (the root was changed by the 'root' option in ${movedBy.path})` : '';
+  return fail('PROCFILE_NOT_FOUND', `Procfile not found at ${path}${why}.`);
+}

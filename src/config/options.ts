@@ -1,0 +1,248 @@
+// The Procfile.options / Procfile.local schema: validation with FILE:LINE messages, and the
+// key-by-key merge in which the local file wins (spec 4.2, 4.3).
+//
+// Decision (D12 over spec 4.2): an unknown top-level or per-process key is an error, with a
+// "did you mean" suggestion when it is close to a known key, because a silently ignored typo
+// (`quantiy: 3`) is worse than a refused start. Keys Procodile 2 itself accepts but does not
+// use (`procfile`, `app_id`) stay valid so existing files keep loading. Keys under `env` are free.
+import { existsSync, statSync } from 'node:fs';
+import * as v from 'valibot';
+import { fail, ok, type Result } from '../errors.js';
+import type { NetworkProtocol, RestartMode } from './types.js';
+import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
+import { normaliseSignal } from './signals.js';
+import { lineOf, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
+
+export interface ProcessOptions {
+  quantity?: number;
+  restartMode?: RestartMode;
+  maxRespawns?: number;
+  respawnWindow?: number;
+  logPath?: string;
+  logFileName?: string;
+  termSignal?: NodeJS.Signals;
+  allocatePortFrom?: number;
+  proxyPort?: number;
+  proxyAddress?: string;
+  networkProtocol?: NetworkProtocol;
+  at?: string;
+  randomDelay?: number;
+  stopTimeout?: number;
+  env: Record<string, string>;
+}
+
+export interface AppOptions {
+  appName?: string;
+  root?: string;
+  procfile?: string;
+  pidRoot?: string;
+  logPath?: string;
+  logRoot?: string;
+  user?: string;
+  consoleCommand?: string;
+  execPrefix?: string;
+  stopTimeout?: number;
+  env: Record<string, string>;
+  processes: Record<string, ProcessOptions>;
+}
+
+export interface OptionsFile {
+  path: string;
+  options: AppOptions;
+  /** Line of each `processes.NAME` key, for "Unknown process" messages. */
+  processLines: Record<string, number | undefined>;
+}
+
+const RESTART_MODES: readonly RestartMode[] = ['term-start', 'start-term', 'usr1', 'usr2'];
+const NETWORK_PROTOCOLS: readonly NetworkProtocol[] = ['tcp', 'udp'];
+
+// Messages are templates: {path} is the dotted key, {got} the offending value as YAML shows it,
+// {raw} the same value unquoted. See options-issues.ts.
+const expected = (what: string): string => `{path} must be ${what}, got {got}`;
+
+const text = (what = 'a string') => v.string(expected(what));
+const path = () => v.pipe(v.string(expected('a path')), v.nonEmpty(expected('a non-empty path')));
+const wholeNumber = (min: number) => {
+  const message = expected(`a whole number >= ${min}`);
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message));
+};
+const port = () => {
+  const message = expected('a port number from 1 to 65535');
+  return v.pipe(v.number(message), v.integer(message), v.minValue(1, message), v.maxValue(65535, message));
+};
+const seconds = () => {
+  const message = expected('a number of seconds greater than 0');
+  return v.pipe(v.number(message), v.finite(message), v.gtValue(0, message));
+};
+const envMap = () =>
+  v.pipe(
+    v.record(
+      v.string(),
+      v.nullable(v.union([v.string(), v.number(), v.boolean()], expected('a string, number or boolean'))),
+      expected('a mapping of NAME: value'),
+    ),
+    v.transform((env) => Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]))),
+  );
+const restartMode = () =>
+  v.pipe(
+    v.string(expected(`one of ${RESTART_MODES.join(', ')}`)),
+    v.check((mode) => RESTART_MODES.some((known) => known === mode.toLowerCase()), expected(`one of ${RESTART_MODES.join(', ')}`)),
+    v.transform((mode) => mode.toLowerCase() as RestartMode),
+  );
+const signal = () => {
+  const message = expected('a signal name such as TERM, INT or SIGQUIT');
+  return v.pipe(
+    v.string(message),
+    v.check((name) => normaliseSignal(name) !== undefined, message),
+    v.transform((name): NodeJS.Signals => normaliseSignal(name) ?? 'SIGTERM'),
+  );
+};
+const networkProtocol = () => {
+  const message = "Invalid network_protocol '{raw}' at {path}: use tcp or udp";
+  return v.pipe(
+    v.string(message),
+    v.check((protocol) => NETWORK_PROTOCOLS.some((known) => known === protocol.toLowerCase()), message),
+    v.transform((protocol) => protocol.toLowerCase() as NetworkProtocol),
+  );
+};
+
+const PROCESS_ENTRIES = {
+  quantity: v.nullish(wholeNumber(0)),
+  restart_mode: v.nullish(restartMode()),
+  max_respawns: v.nullish(wholeNumber(0)),
+  respawn_window: v.nullish(wholeNumber(0)),
+  log_path: v.nullish(path()),
+  log_file_name: v.nullish(v.pipe(text('a file name'), v.nonEmpty(expected('a non-empty file name')))),
+  term_signal: v.nullish(signal()),
+  allocate_port_from: v.nullish(port()),
+  proxy_port: v.nullish(port()),
+  proxy_address: v.nullish(v.pipe(text('an address'), v.nonEmpty(expected('a non-empty address')))),
+  network_protocol: v.nullish(networkProtocol()),
+  at: v.nullish(v.pipe(text('a cron schedule string'), v.nonEmpty(expected('a non-empty cron schedule')))),
+  random_delay: v.nullish(wholeNumber(0)),
+  stop_timeout: v.nullish(seconds()),
+  env: v.nullish(envMap()),
+};
+
+const TOP_ENTRIES = {
+  app_name: v.nullish(text()),
+  root: v.nullish(path()),
+  procfile: v.nullish(path()),
+  app_id: v.nullish(v.unknown()),
+  pid_root: v.nullish(path()),
+  log_path: v.nullish(path()),
+  log_root: v.nullish(path()),
+  user: v.nullish(text('a user name')),
+  console_command: v.nullish(text()),
+  exec_prefix: v.nullish(text()),
+  stop_timeout: v.nullish(seconds()),
+  env: v.nullish(envMap()),
+  processes: v.nullish(
+    v.record(
+      v.string(),
+      v.nullish(v.object(PROCESS_ENTRIES, expected('a mapping of option: value'))),
+      expected('a mapping of process names to their options'),
+    ),
+  ),
+};
+
+const OPTIONS_SCHEMA = v.object(TOP_ENTRIES, expected('a mapping of option: value'));
+
+export const TOP_LEVEL_KEYS: readonly string[] = Object.keys(TOP_ENTRIES);
+export const PROCESS_KEYS: readonly string[] = Object.keys(PROCESS_ENTRIES);
+
+export function emptyOptions(): AppOptions {
+  return { env: {}, processes: {} };
+}
+
+/** Reads an options file; a file that does not exist is the same as an empty one. */
+export function readOptionsFile(file: string): Result<OptionsFile> {
+  if (!existsSync(file)) return ok({ path: file, options: emptyOptions(), processLines: {} });
+  if (!statSync(file).isFile()) return fail('CONFIG_INVALID', `${file} is not a file. Remove it or make it a YAML file.`);
+  const yaml = readYamlFile(file, { schema: 'core' });
+  return yaml.ok ? validateOptions(yaml.value) : yaml;
+}
+
+export function parseOptions(source: string, file: string): Result<OptionsFile> {
+  const yaml = parseYaml(source, file, { schema: 'core' });
+  return yaml.ok ? validateOptions(yaml.value) : yaml;
+}
+
+function validateOptions(file: YamlFile): Result<OptionsFile> {
+  if (file.value === null) return ok({ path: file.path, options: emptyOptions(), processLines: {} });
+  const structure = checkStructure(file.value, TOP_LEVEL_KEYS, PROCESS_KEYS);
+  // A list where a mapping belongs would only produce noise from the schema, so stop there.
+  if (structure.some((issue) => issue.structural)) return invalid(file, structure);
+  const parsed = v.safeParse(OPTIONS_SCHEMA, file.value, { abortPipeEarly: true });
+  if (!parsed.success) {
+    const issues = parsed.issues.map((issue) => ({ path: toValuePath(issue.path), template: issue.message, input: issue.input }));
+    return invalid(file, [...structure, ...issues]);
+  }
+  if (structure.length > 0) return invalid(file, structure);
+  const raw = parsed.output;
+  const processes: Record<string, ProcessOptions> = {};
+  const processLines: Record<string, number | undefined> = {};
+  for (const [name, entry] of Object.entries(raw.processes ?? {})) {
+    processLines[name] = lineOf(file, ['processes', name]);
+    processes[name] = {
+      quantity: entry?.quantity ?? undefined,
+      restartMode: entry?.restart_mode ?? undefined,
+      maxRespawns: entry?.max_respawns ?? undefined,
+      respawnWindow: entry?.respawn_window ?? undefined,
+      logPath: entry?.log_path ?? undefined,
+      logFileName: entry?.log_file_name ?? undefined,
+      termSignal: entry?.term_signal ?? undefined,
+      allocatePortFrom: entry?.allocate_port_from ?? undefined,
+      proxyPort: entry?.proxy_port ?? undefined,
+      proxyAddress: entry?.proxy_address ?? undefined,
+      networkProtocol: entry?.network_protocol ?? undefined,
+      at: entry?.at ?? undefined,
+      randomDelay: entry?.random_delay ?? undefined,
+      stopTimeout: entry?.stop_timeout ?? undefined,
+      env: entry?.env ?? {},
+    };
+  }
+  const options: AppOptions = {
+    appName: raw.app_name ?? undefined,
+    root: raw.root ?? undefined,
+    procfile: raw.procfile ?? undefined,
+    pidRoot: raw.pid_root ?? undefined,
+    logPath: raw.log_path ?? undefined,
+    logRoot: raw.log_root ?? undefined,
+    user: raw.user ?? undefined,
+    consoleCommand: raw.console_command ?? undefined,
+    execPrefix: raw.exec_prefix ?? undefined,
+    stopTimeout: raw.stop_timeout ?? undefined,
+    env: raw.env ?? {},
+    processes,
+  };
+  return ok({ path: file.path, options, processLines });
+}
+
+function invalid(file: YamlFile, issues: OptionsIssue[]): Result<never> {
+  const lines = issues
+    .map((issue) => ({ line: lineOf(file, issue.path) ?? 0, text: formatIssue(file, issue) }))
+    .sort((a, b) => a.line - b.line)
+    .map((entry) => entry.text);
+  return fail('CONFIG_INVALID', [...new Set(lines)].join('\n'));
+}
+
+/** Spec 4.3: every value set in `local` wins; the `env` maps are merged, local winning per key. */
+export function mergeOptions(base: AppOptions, local: AppOptions): AppOptions {
+  const processes: Record<string, ProcessOptions> = { ...base.processes };
+  for (const [name, localProcess] of Object.entries(local.processes)) {
+    const baseProcess = base.processes[name];
+    processes[name] = baseProcess
+      ? { ...overlay(baseProcess, localProcess), env: { ...baseProcess.env, ...localProcess.env } }
+      : localProcess;
+  }
+  return { ...overlay(base, local), env: { ...base.env, ...local.env }, processes };
+}
+
+function overlay<T extends object>(base: T, top: T): T {
+  const result: T = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+  }
+  return result;
+}

@@ -1,0 +1,138 @@
+// Reads and parses the YAML files procodile uses, and maps value paths back to line numbers so
+// that validation errors can point at `FILE:LINE`.
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { fail, ok, type Result } from '../errors.js';
+
+/**
+ * `failsafe` keeps every scalar as the exact text written (the Procfile: `web: 0777` stays
+ * `0777`); `core` is ordinary YAML 1.2 typing (the options files and the global config).
+ */
+export type YamlSchema = 'failsafe' | 'core';
+
+export type ValuePath = readonly (string | number)[];
+
+export interface YamlFile {
+  path: string;
+  /** The plain JS value of the document; null for an empty or comment-only file. */
+  value: unknown;
+  doc: Document;
+  lineCounter: LineCounter;
+}
+
+export interface ParseYamlOptions {
+  schema: YamlSchema;
+  /**
+   * The Procfile turns this off so that its own case-insensitive duplicate check, which names
+   * both entries, reports duplicates instead of the parser.
+   */
+  uniqueKeys?: boolean;
+}
+
+/** Reads `path` and parses it; a missing or unreadable file is reported with `missingCode`. */
+export function readYamlFile(
+  path: string,
+  options: ParseYamlOptions,
+  missingCode: 'PROCFILE_NOT_FOUND' | 'CONFIG_INVALID' | 'GLOBAL_CONFIG_INVALID' = 'CONFIG_INVALID',
+): Result<YamlFile> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(missingCode, `Could not read ${path}: ${describeFsError(error)}`);
+  }
+  return parseYaml(text, path, options);
+}
+
+export function parseYaml(text: string, path: string, options: ParseYamlOptions): Result<YamlFile> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    schema: options.schema,
+    uniqueKeys: options.uniqueKeys ?? true,
+    // `<<: *defaults` is common in hand-written option files; failsafe has no merge keys.
+    merge: options.schema === 'core',
+    lineCounter,
+    prettyErrors: true,
+  });
+  const [first] = doc.errors;
+  if (first) return fail('YAML_SYNTAX', describeSyntaxError(first, path));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Only alias abuse (a "billion laughs" file) reaches here; the parse itself succeeded.
+    return fail('YAML_SYNTAX', `Invalid YAML in ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return ok({ path, value: value ?? null, doc, lineCounter });
+}
+
+/**
+ * The 1-based line of the entry at `valuePath`: the line of its key when it is a mapping entry
+ * (where a person looks), else of the value. When the path does not exist (a merged-in key),
+ * the deepest existing ancestor's line is given.
+ */
+export function lineOf(file: YamlFile, valuePath: ValuePath): number | undefined {
+  let node: unknown = file.doc.contents;
+  let offset: number | undefined = rangeStart(node);
+  for (const segment of valuePath) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) break;
+      offset = rangeStart(pair.key) ?? rangeStart(pair.value) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item: unknown = node.items[segment];
+      if (item === undefined) break;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : file.lineCounter.linePos(offset).line;
+}
+
+/** The 1-based line where a yaml node (or pair key) starts. */
+export function nodeLine(file: YamlFile, node: unknown): number | undefined {
+  const offset = rangeStart(node);
+  return offset === undefined ? undefined : file.lineCounter.linePos(offset).line;
+}
+
+/** `FILE:LINE` when the line is known, else `FILE`. */
+export function locate(file: YamlFile, valuePath: ValuePath): string {
+  const line = lineOf(file, valuePath);
+  return line === undefined ? file.path : `${file.path}:${line}`;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const range = (node as { range?: unknown }).range;
+    if (Array.isArray(range) && typeof range[0] === 'number') return range[0];
+  }
+  return undefined;
+}
+
+function describeSyntaxError(error: YAMLError, path: string): string {
+  // yaml's message is "<reason> at line L, column C:" followed by a code frame.
+  const [headline = error.message, ...frame] = error.message.split('\n');
+  const reason = headline.replace(/ at line \d+, column \d+:?$/, '');
+  const pos = error.linePos?.[0];
+  const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
+  const snippet = frame.filter((line) => line.trim() !== '').join('\n');
+  const hint =
+    'Fix the YAML syntax there; a value containing ": " or starting with a quote or another special character ' +
+    'must be quoted.';
+  return `${where}: invalid YAML: ${reason}.${snippet ? `\n${snippet}` : ''}\n${hint}`;
+}
+
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+export function describeFsError(error: unknown): string {
+  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+  return FS_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,72 @@
+// The supervisor's side of the control socket: reads request lines, answers each with one
+// reply line, and survives any garbage a client sends (D11).
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { ProcodileError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { MAX_REQUEST_BYTES, parseRequest, type CommandName, type Requests } from './protocol.js';
+import { socketAddress } from './socket-address.js';
+
+export type RequestHandler = (command: CommandName, options: Requests[CommandName]) => Promise<unknown>;
+
+function serve(socket: Socket, handle: RequestHandler, logger: Logger): void {
+  let buffered = '';
+  // Replies go out in request order even when a later request finishes first.
+  let chain: Promise<void> = Promise.resolve();
+  const reply = (line: string): void => {
+    if (!socket.destroyed) socket.write(`${line}\n`);
+  };
+  socket.setEncoding('utf8');
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, newline).replace(/\r$/, '');
+      buffered = buffered.slice(newline + 1);
+      if (line.length === 0) continue;
+      chain = chain.then(() => answer(line, handle, logger).then(reply));
+    }
+    if (buffered.length > MAX_REQUEST_BYTES) {
+      buffered = '';
+      chain = chain.then(() => {
+        reply(`400 Request larger than ${MAX_REQUEST_BYTES} bytes`);
+        socket.end();
+      });
+    }
+  });
+}
+
+async function answer(line: string, handle: RequestHandler, logger: Logger): Promise<string> {
+  const request = parseRequest(line);
+  if (!request.ok) return `${request.code} ${request.message}`;
+  try {
+    const result = await handle(request.command, request.options);
+    return `200 ${JSON.stringify(result)}`;
+  } catch (error) {
+    if (error instanceof ProcodileError) return `500 ${error.message.replaceAll('\n', ' ')}`;
+    logger.log('control', `Error handling ${request.command}: ${(error as Error).stack ?? String(error)}`);
+    return `500 Internal error while handling ${request.command}: ${(error as Error).message}`;
+  }
+}
+
+export async function startControlServer(sockPath: string, handle: RequestHandler, logger: Logger): Promise<Server> {
+  rmSync(sockPath, { force: true });
+  const { address, release } = socketAddress(sockPath);
+  const server = createServer((socket) => serve(socket, handle, logger));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } finally {
+    release();
+  }
+  // Only the owner may drive the supervisor (D11).
+  chmodSync(sockPath, 0o600);
+  logger.log('control', `Listening at ${sockPath}`);
+  return server;
+}

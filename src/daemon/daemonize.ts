@@ -1,0 +1,26 @@
+// Starts the supervisor in the background: the same CLI re-executed in a new session (so
+// the terminal's signals cannot reach it), output appended to the supervisor log.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Tells the re-executed CLI that it is the daemon; stripped from instances (D9). */
+export const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
+
+export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.ProcessEnv, logPath: string): number {
+  mkdirSync(dirname(logPath), { recursive: true });
+  const fd = openSync(logPath, 'a');
+  try {
+    // `--` keeps Node from reading our own --env-file flag as its own (ECOSYSTEM trap 1).
+    const child = spawn(process.execPath, ['--', cliPath, ...argv], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...env, [DAEMON_MARKER]: '1' },
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error('the daemon could not be started');
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,66 @@
+// Preparing the pid directory for a new supervisor (spec 5.1): stale files go, files of
+// instances that outlived their supervisor stay to be adopted (D5), and anything else alive
+// stops the start with a clear explanation.
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/types.js';
+import { ProcodileError, type Result, ok } from '../errors.js';
+import { isAlive } from '../proc/liveness.js';
+import { adoptableRecords, recordPath } from '../supervisor/adoption-record.js';
+import { readPidFile } from '../supervisor/pid-files.js';
+
+/** Creates the pid directory, never world-writable (D11). */
+export function ensurePidDirectory(pidRoot: string): void {
+  mkdirSync(pidRoot, { recursive: true, mode: 0o755 });
+  const mode = statSync(pidRoot).mode;
+  if ((mode & 0o002) !== 0) chmodSync(pidRoot, mode & 0o775);
+}
+
+const visibleEntries = (dir: string): string[] => readdirSync(dir).filter((name) => !name.startsWith('.'));
+
+/** Returns the lines to tell the user, or why the supervisor cannot start. */
+export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<string[]> {
+  const { pidRoot } = config;
+  const lines: string[] = [];
+  rmSync(config.supervisorPidPath, { force: true });
+  rmSync(config.sockPath, { force: true });
+  if (clean) {
+    for (const name of visibleEntries(pidRoot)) rmSync(join(pidRoot, name), { recursive: true, force: true });
+    rmSync(recordPath(pidRoot), { force: true });
+    lines.push('Emptied PID directory');
+    return ok(lines);
+  }
+  const adoptable = new Set(adoptableRecords(pidRoot).map((r) => `${r.process}.${r.id}.pid`));
+  const blocking: string[] = [];
+  for (const name of visibleEntries(pidRoot)) {
+    const path = join(pidRoot, name);
+    if (adoptable.has(name)) {
+      lines.push(`Found ${name.replace(/\.pid$/, '')} still running with PID ${readPidFile(path)}; it will be adopted`);
+      continue;
+    }
+    if (!name.endsWith('.pid')) {
+      blocking.push(name);
+      continue;
+    }
+    const pid = readPidFile(path);
+    if (pid !== undefined && isAlive(pid)) {
+      lines.push(`Could not remove ${name} because process (${pid}) was active`);
+      blocking.push(name);
+    } else {
+      rmSync(path, { force: true });
+      lines.push(`Removed ${name} because process was not active`);
+    }
+  }
+  if (blocking.length > 0) {
+    return {
+      ok: false,
+      error: new ProcodileError(
+        'PID_DIR_NOT_EMPTY',
+        `The PID directory (${pidRoot}) is not empty: ${blocking.join(', ')}. Cannot start unless things are clean. ` +
+          'If those processes belong to this application, stop them with `procodile kill`; ' +
+          'or start with --clean to forget them.',
+      ),
+    };
+  }
+  return ok(lines);
+}

@@ -1,0 +1,80 @@
+// Runs a supervisor in this process, in the foreground or as the daemon: pid file, logger,
+// control socket, signals, and a clean exit once the supervisor is done.
+import { rmSync, writeFileSync } from 'node:fs';
+import pc from 'picocolors';
+import type { AppConfig } from '../config/types.js';
+import type { Result } from '../errors.js';
+import { startControlServer } from '../control/server.js';
+import type { CommandName, Requests } from '../control/protocol.js';
+import { createLogger } from '../logging/logger.js';
+import { OutputRelay } from '../logging/output-relay.js';
+import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
+import { installSignalHandlers } from './signals.js';
+
+export interface RunOptions
+  extends Omit<SupervisorOptions, 'logger' | 'relay' | 'onShutdown' | 'loadConfig'> {
+  loadConfig: () => Result<AppConfig>;
+  /** Colour the foreground output (a TTY, and NO_COLOR unset). */
+  color: boolean;
+}
+
+/** Resolves with the exit code once the supervisor has finished. */
+export async function runSupervisor(config: AppConfig, options: RunOptions): Promise<number> {
+  process.title = `[procodile] ${config.appName} (${config.root})`;
+  const colors = pc.createColors(options.color);
+  // A closed terminal must not take the supervisor down with an EPIPE.
+  process.stdout.on('error', () => undefined);
+  const logger = createLogger({ write: (text) => process.stdout.write(text) }, colors);
+  const relay = options.foreground ? new OutputRelay(process.stdout, colors) : undefined;
+
+  let finished!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (finished = resolve));
+  const supervisor = new Supervisor(config, {
+    ...options,
+    logger,
+    relay,
+    onShutdown: () => finished(0),
+  });
+
+  writeFileSync(config.supervisorPidPath, String(process.pid));
+  const handle = (command: CommandName, request: Requests[CommandName]): Promise<unknown> => {
+    switch (command) {
+      case 'status':
+        return Promise.resolve(supervisor.status());
+      case 'reload_config': {
+        const result = supervisor.reload();
+        return result.ok ? Promise.resolve({ ok: true }) : Promise.reject(result.error);
+      }
+      case 'start_processes':
+        return supervisor.startProcesses(request as Requests['start_processes']);
+      case 'stop':
+        return Promise.resolve(supervisor.stop(request as Requests['stop']));
+      case 'restart':
+        return supervisor.restart(request as Requests['restart']);
+      case 'check_concurrency':
+        return supervisor.checkConcurrency(request as Requests['check_concurrency']);
+    }
+  };
+  let server;
+  try {
+    server = await startControlServer(config.sockPath, handle, logger);
+  } catch (error) {
+    logger.log('system', `Supervisor startup failed: cannot listen at ${config.sockPath}: ${(error as Error).message}`);
+    rmSync(config.supervisorPidPath, { force: true });
+    return 1;
+  }
+  const removeSignalHandlers = installSignalHandlers(supervisor, logger);
+  try {
+    await supervisor.start();
+  } catch (error) {
+    logger.log('system', `Supervisor startup failed: ${(error as Error).stack ?? String(error)}`);
+    void supervisor.stopAll();
+  }
+  const code = await done;
+  removeSignalHandlers();
+  server.close();
+  rmSync(config.sockPath, { force: true });
+  rmSync(config.supervisorPidPath, { force: true });
+  logger.log('system', 'Stopped Procodile supervisor');
+  return code;
+}

@@ -1,0 +1,45 @@
+// The supervisor's own signals (D6): INT and TERM stop everything and exit 0, HUP reloads,
+// USR1 restarts everything, USR2 is ignored. Handled here once, at the edge.
+import type { Logger } from '../logging/logger.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { signalGroup } from '../proc/process-group.js';
+
+export function installSignalHandlers(supervisor: Supervisor, logger: Logger): () => void {
+  let stopRequests = 0;
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.log('system', `Supervisor received ${signal.replace(/^SIG/, '')} signal`);
+    stopRequests += 1;
+    if (stopRequests === 1) {
+      logger.log('system', 'Stopping all processes (send the signal again to kill them at once)');
+      void supervisor.stopAll();
+      return;
+    }
+    // A second Ctrl-C means "now": kill every group instead of waiting for stop_timeout.
+    for (const instance of supervisor.table.allInstances()) {
+      if (instance.pgid !== undefined) signalGroup(instance.pgid, 'SIGKILL');
+    }
+  };
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', () => stop('SIGINT')],
+    ['SIGTERM', () => stop('SIGTERM')],
+    [
+      'SIGHUP',
+      () => {
+        logger.log('system', 'Supervisor received HUP signal');
+        supervisor.reload();
+      },
+    ],
+    [
+      'SIGUSR1',
+      () => {
+        logger.log('system', 'Supervisor received USR1 signal');
+        supervisor.restart({}).catch((error: unknown) => logger.log('system', `Restart failed: ${String(error)}`));
+      },
+    ],
+    ['SIGUSR2', () => logger.log('system', 'Supervisor received USR2 signal (ignored)')],
+  ];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}

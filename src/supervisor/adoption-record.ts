@@ -1,0 +1,50 @@
+// What a supervisor remembers on disk about its instances, so that a successor can adopt
+// those still alive after a crash (D5) and never mistake a recycled pid for one of ours.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSameProcess } from '../proc/liveness.js';
+import { readPidFile, instancePidFile } from './pid-files.js';
+
+/** Hidden, so the pid-directory tidy rules of Procodile never trip over it. */
+const RECORD_NAME = '.procodile-instances.json';
+
+export interface InstanceRecord {
+  process: string;
+  id: number;
+  pid: number;
+  pgid?: number;
+  procStartTime?: number;
+  startedAt?: number;
+  port?: number;
+  tag?: string;
+  respawns: number;
+}
+
+export function recordPath(pidRoot: string): string {
+  return join(pidRoot, RECORD_NAME);
+}
+
+export function writeRecord(pidRoot: string, records: InstanceRecord[]): void {
+  const path = recordPath(pidRoot);
+  const temporary = `${path}.${process.pid}`;
+  writeFileSync(temporary, JSON.stringify(records));
+  renameSync(temporary, path);
+}
+
+export function readRecord(pidRoot: string): InstanceRecord[] {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(recordPath(pidRoot), 'utf8'));
+    return Array.isArray(parsed) ? (parsed as InstanceRecord[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Records whose pid file still names a live process that started when we recorded it. */
+export function adoptableRecords(pidRoot: string): InstanceRecord[] {
+  return readRecord(pidRoot).filter((r) => {
+    if (r.procStartTime === undefined) return false;
+    const filePid = readPidFile(instancePidFile(pidRoot, `${r.process}.${r.id}`));
+    return filePid === r.pid && isSameProcess(r.pid, r.procStartTime);
+  });
+}

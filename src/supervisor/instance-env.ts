@@ -1,0 +1,30 @@
+// The environment an instance sees, lowest precedence first (spec 4.3): the supervisor's own
+// (minus launcher noise, D9), global env, the env file, the process env, then ours.
+import type { AppConfig, ProcessDefinition } from '../config/types.js';
+import { stripLauncherVariables } from '../proc/env-hygiene.js';
+
+export interface ManagedVariables {
+  procName: string;
+  pidFile: string;
+  port?: number;
+}
+
+export function buildInstanceEnv(
+  inherited: NodeJS.ProcessEnv,
+  app: AppConfig,
+  envFile: Record<string, string> | undefined,
+  definition: ProcessDefinition,
+  managed: ManagedVariables,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    ...stripLauncherVariables(inherited),
+    ...app.env,
+    ...envFile,
+    ...definition.env,
+    PROC_NAME: managed.procName,
+    PID_FILE: managed.pidFile,
+    APP_ROOT: app.root,
+  };
+  if (managed.port !== undefined) env.PORT = String(managed.port);
+  return env;
+}

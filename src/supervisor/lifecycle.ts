@@ -1,0 +1,295 @@
+// Starting, stopping and respawning single instances: the rules of spec 6.5, 6.6, 6.8 and
+// 6.9, with D3 (whole-group stop with SIGKILL after stop_timeout) and D4 (exit events).
+import type { ChildProcess } from 'node:child_process';
+import type { AppConfig, ProcessDefinition } from '../config/types.js';
+import { readEnvFile } from '../config/env-file.js';
+import type { Logger } from '../logging/logger.js';
+import type { OutputRelay } from '../logging/output-relay.js';
+import { groupHasLiveMembers, isAlive, readProcStat } from '../proc/liveness.js';
+import { signalGroup, signalPid } from '../proc/process-group.js';
+import type { Instance } from './instance.js';
+import { buildInstanceEnv } from './instance-env.js';
+import type { IssueTracker } from './issues.js';
+import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid-files.js';
+import { choosePort, findRandomPort, type PortRules } from './port-allocator.js';
+import { decideRespawn } from './respawn-policy.js';
+import { spawnProcess } from './spawn-instance.js';
+
+/** How often a stopping instance's group is checked for stragglers. */
+const STOP_POLL_MS = 50;
+
+export interface LifecycleHost {
+  app(): AppConfig;
+  definitionOf(instance: Instance): ProcessDefinition | undefined;
+  usedPorts(processName: string): number[];
+  portRules(): PortRules;
+  currentTag(): string | undefined;
+  respawnEnabled(): boolean;
+  envFilePath(): string | undefined;
+  inheritedEnv: NodeJS.ProcessEnv;
+  /** Set in the foreground: output goes through the relay instead of log files. */
+  relay?: OutputRelay;
+  logger: Logger;
+  issues: IssueTracker;
+  suggest(command: string): string;
+  /** The instance is finished with and leaves the table. */
+  onGone(instance: Instance): void;
+  /** Something about an instance changed (for the adoption record and stop-when-none). */
+  onChanged(instance: Instance): void;
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export class Lifecycle {
+  readonly #host: LifecycleHost;
+
+  constructor(host: LifecycleHost) {
+    this.#host = host;
+  }
+
+  #log(instance: Instance, message: string): void {
+    const color = this.#host.definitionOf(instance)?.color;
+    this.#host.logger.log(instance.description, message, color);
+  }
+
+  #pidFile(instance: Instance): string {
+    return instancePidFile(this.#host.app().pidRoot, instance.description);
+  }
+
+  /** Starts (or respawns) an instance; false when it could not be started. */
+  async start(definition: ProcessDefinition, instance: Instance, isRespawn = false): Promise<boolean> {
+    if (instance.state === 'stopping' || instance.state === 'stopped') {
+      this.#log(instance, 'Cannot start an instance that is stopping or stopped');
+      return false;
+    }
+    if (instance.isAlive()) {
+      this.#log(instance, `Already running with PID ${instance.pid}`);
+      return true;
+    }
+    const failure = await this.#prepare(definition, instance);
+    if (failure !== undefined) return this.#failStart(definition, instance, failure, isRespawn);
+
+    const app = this.#host.app();
+    const envFilePath = this.#host.envFilePath();
+    let envFile: Record<string, string> | undefined;
+    if (envFilePath !== undefined) {
+      const read = readEnvFile(envFilePath);
+      if (!read.ok) return this.#failStart(definition, instance, read.error.message, isRespawn);
+      envFile = read.value;
+    }
+    const pidFile = this.#pidFile(instance);
+    const env = buildInstanceEnv(this.#host.inheritedEnv, app, envFile, definition, {
+      procName: instance.description,
+      pidFile,
+      port: instance.port,
+    });
+    const relay = this.#host.relay;
+    const outcome = await spawnProcess({
+      command: definition.command,
+      cwd: app.root,
+      env,
+      output: relay === undefined ? { kind: 'file', path: definition.logPath } : { kind: 'pipe' },
+    });
+    if (!outcome.ok) return this.#failStart(definition, instance, outcome.message, isRespawn);
+
+    const { child, pid } = outcome;
+    instance.child = child;
+    instance.pid = pid;
+    instance.pgid = pid;
+    instance.procStartTime = readProcStat(pid)?.startTime;
+    instance.startedAt = nowSeconds();
+    instance.state = 'running';
+    instance.forced = false;
+    instance.tag = this.#host.currentTag() ?? instance.tag;
+    writePidFile(pidFile, pid);
+    if (relay !== undefined) {
+      if (child.stdout) relay.attach(instance.description, definition.color, child.stdout);
+      if (child.stderr) relay.attach(instance.description, definition.color, child.stderr);
+    }
+    this.#log(instance, `Started with PID ${pid}${instance.tag === undefined ? '' : ` (tagged with ${instance.tag})`}`);
+    if (relay === undefined) this.#log(instance, `Logging to ${definition.logPath}`);
+    this.#host.issues.resolve('process_failed_permanently', definition.name);
+    child.once('exit', (code) => this.#onExit(instance, child, code));
+    this.#host.onChanged(instance);
+    return true;
+  }
+
+  /** Assigns a port if the instance has none yet; returns a failure message. */
+  async #prepare(definition: ProcessDefinition, instance: Instance): Promise<string | undefined> {
+    if (instance.port !== undefined) return undefined;
+    const choice = choosePort(definition, this.#host.usedPorts(definition.name), this.#host.portRules());
+    switch (choice.kind) {
+      case 'none':
+        return undefined;
+      case 'fixed':
+        instance.port = choice.port;
+        this.#log(instance, `Assigned ${choice.port} to process`);
+        return undefined;
+      case 'random': {
+        const port = await findRandomPort(definition.networkProtocol);
+        if (port === undefined) return `Couldn't allocate port for ${definition.name}`;
+        instance.port = port;
+        this.#log(instance, `Allocated port as ${port}`);
+        return undefined;
+      }
+    }
+  }
+
+  #failStart(definition: ProcessDefinition, instance: Instance, message: string, isRespawn: boolean): false {
+    this.#log(instance, `Failed to start: ${message}`);
+    this.#host.issues.report(
+      'process_failed_permanently',
+      definition.name,
+      `Process '${definition.name}' failed to start: ${message} Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.`,
+    );
+    instance.state = 'failed';
+    instance.child = undefined;
+    removePidFile(this.#pidFile(instance));
+    if (isRespawn) this.#host.onChanged(instance);
+    return false;
+  }
+
+  #onExit(instance: Instance, child: ChildProcess, code: number | null): void {
+    if (instance.child !== child) return;
+    instance.child = undefined;
+    instance.lastExitStatus = code;
+    if (instance.state === 'stopping') {
+      this.#checkStopped(instance);
+      return;
+    }
+    if (instance.state !== 'running') return;
+    this.handleDeath(instance);
+  }
+
+  /** An instance's main process died without being asked to: follow, respawn or give up. */
+  handleDeath(instance: Instance): void {
+    // A process that re-executes itself (unicorn) writes its successor into PID_FILE.
+    const filePid = readPidFile(this.#pidFile(instance));
+    if (filePid !== undefined && filePid !== instance.pid && isAlive(filePid)) {
+      this.adoptPid(instance, filePid);
+      return;
+    }
+    // No orphans (D3): whatever the dead instance left in its group goes with it.
+    if (instance.pgid !== undefined && groupHasLiveMembers(instance.pgid)) {
+      const definition = this.#host.definitionOf(instance);
+      signalGroup(instance.pgid, definition?.termSignal ?? 'SIGTERM');
+      const pgid = instance.pgid;
+      setTimeout(() => signalGroup(pgid, 'SIGKILL'), (definition?.stopTimeout ?? 10) * 1000).unref();
+    }
+    const definition = this.#host.definitionOf(instance);
+    if (definition === undefined) {
+      instance.state = 'stopped';
+      removePidFile(this.#pidFile(instance));
+      this.#host.onGone(instance);
+      return;
+    }
+    if (!this.#host.respawnEnabled()) {
+      this.#log(instance, 'Process has stopped, Respawning not available');
+      this.#giveUp(definition, instance, `stopped and automatic respawning is disabled`);
+      return;
+    }
+    const now = nowSeconds();
+    const decision = decideRespawn(instance, definition, now);
+    if (decision.action === 'give-up') {
+      this.#log(
+        instance,
+        `Process has been respawned ${decision.respawns} times and keeps dying. It will not be respawned automatically any longer and will no longer be managed.`,
+      );
+      this.#giveUp(definition, instance, 'failed repeatedly and will not be respawned automatically');
+      return;
+    }
+    this.#log(instance, 'Process has stopped, Respawning...');
+    instance.respawns = decision.history.respawns;
+    instance.lastRespawnAt = decision.history.lastRespawnAt;
+    void this.start(definition, instance, true);
+  }
+
+  #giveUp(definition: ProcessDefinition, instance: Instance, what: string): void {
+    const hint =
+      instance.lastExitStatus === 0
+        ? '\nThis does not look like a long-running process: it exited with status 0.\nA Procfile process is expected to keep running; use a scheduled process (NAME__AT__cron) for one-off jobs.'
+        : '';
+    this.#host.issues.report(
+      'process_failed_permanently',
+      definition.name,
+      `Process '${definition.name}' ${what}. Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.${hint}`,
+    );
+    instance.state = 'failed';
+    removePidFile(this.#pidFile(instance));
+    this.#host.onChanged(instance);
+  }
+
+  /** Takes over a live pid we did not spawn (pid-file change, or a previous supervisor's). */
+  adoptPid(instance: Instance, pid: number): void {
+    const stat = readProcStat(pid);
+    instance.pid = pid;
+    instance.procStartTime = stat?.startTime;
+    instance.pgid = stat?.pgid;
+    instance.child = undefined;
+    instance.state = instance.state === 'stopping' ? 'stopping' : 'running';
+    this.#log(instance, `PID file changed, Updated pid to ${pid}`);
+    this.#host.onChanged(instance);
+  }
+
+  /** Re-reads the pid file and follows a process that replaced itself. */
+  refreshPid(instance: Instance): void {
+    const filePid = readPidFile(this.#pidFile(instance));
+    if (filePid !== undefined && filePid !== instance.pid && isAlive(filePid)) this.adoptPid(instance, filePid);
+  }
+
+  /** Stops an instance and its whole group; resolves once nothing of it is left. */
+  stop(instance: Instance): Promise<void> {
+    if (instance.stopping !== undefined) return instance.stopping;
+    const definition = this.#host.definitionOf(instance);
+    instance.stopping = new Promise<void>((resolve) => {
+      const wasFailed = instance.state === 'failed';
+      instance.state = 'stopping';
+      if (!wasFailed) this.refreshPid(instance);
+      const pid = instance.pid;
+      if (pid === undefined || wasFailed || !instance.isAlive()) {
+        if (!wasFailed) this.#log(instance, 'Process already stopped');
+      } else {
+        const signal = definition?.termSignal ?? 'SIGTERM';
+        this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${pid}`);
+        if (instance.pgid === undefined || !signalGroup(instance.pgid, signal)) signalPid(pid, signal);
+      }
+      const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
+      const deadline = Date.now() + timeoutMs;
+      const poll = setInterval(() => {
+        if (!instance.forced && Date.now() >= deadline && this.#isRunningAnything(instance)) {
+          instance.forced = true;
+          this.#log(instance, `Still running after ${timeoutMs / 1000}s, sending KILL to the process group`);
+          if (instance.pgid === undefined || !signalGroup(instance.pgid, 'SIGKILL')) {
+            if (instance.pid !== undefined) signalPid(instance.pid, 'SIGKILL');
+          }
+        }
+        this.#checkStopped(instance);
+      }, STOP_POLL_MS);
+      this.#stopWaiters.set(instance, () => {
+        clearInterval(poll);
+        resolve();
+      });
+      this.#checkStopped(instance);
+    });
+    return instance.stopping;
+  }
+
+  readonly #stopWaiters = new Map<Instance, () => void>();
+
+  #isRunningAnything(instance: Instance): boolean {
+    if (instance.isAlive()) return true;
+    return instance.pgid !== undefined && groupHasLiveMembers(instance.pgid);
+  }
+
+  #checkStopped(instance: Instance): void {
+    const done = this.#stopWaiters.get(instance);
+    if (done === undefined || this.#isRunningAnything(instance)) return;
+    this.#stopWaiters.delete(instance);
+    instance.state = 'stopped';
+    instance.child = undefined;
+    removePidFile(this.#pidFile(instance));
+    if (instance.forced) this.#log(instance, 'Stopped (forced with KILL)');
+    this.#host.onGone(instance);
+    done();
+  }
+}

@@ -1,0 +1,26 @@
+// The per-instance pid files `PIDS/NAME.N.pid`: written at spawn, watched for a process that
+// replaces itself (spec 6.8), removed when the instance is finished with.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function instancePidFile(pidRoot: string, description: string): string {
+  return join(pidRoot, `${description}.pid`);
+}
+
+export function writePidFile(path: string, pid: number): void {
+  writeFileSync(path, `${pid}\n`);
+}
+
+export function readPidFile(path: string): number | undefined {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    if (!/^\d+$/.test(text)) return undefined;
+    return Number(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function removePidFile(path: string): void {
+  rmSync(path, { force: true });
+}

@@ -1,0 +1,52 @@
+// Chooses the PORT an instance gets (spec 6.5.2): a fixed or random port from `--ports`, a
+// random one for proxied processes, or the lowest free slot from allocate_port_from.
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import type { NetworkProtocol, ProcessDefinition } from '../config/types.js';
+
+const RANDOM_PORT_MIN = 20000;
+const RANDOM_PORT_MAX = 29999;
+const RANDOM_PORT_TRIES = 10;
+
+export type PortChoice = { kind: 'none' } | { kind: 'fixed'; port: number } | { kind: 'random' };
+
+export interface PortRules {
+  /** From `start --ports`: 0 means a random port. */
+  allocations: Record<string, number>;
+  proxyEnabled: boolean;
+}
+
+export function choosePort(definition: ProcessDefinition, usedPorts: number[], rules: PortRules): PortChoice {
+  const fixed = rules.allocations[definition.name];
+  if (fixed !== undefined) return fixed === 0 ? { kind: 'random' } : { kind: 'fixed', port: fixed };
+  if (definition.proxyPort !== undefined && rules.proxyEnabled) return { kind: 'random' };
+  if (definition.allocatePortFrom !== undefined && definition.restartMode !== 'start-term') {
+    let port = definition.allocatePortFrom;
+    while (usedPorts.includes(port)) port += 1;
+    return { kind: 'fixed', port };
+  }
+  return { kind: 'none' };
+}
+
+export function isPortFree(port: number, protocol: NetworkProtocol): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (protocol === 'udp') {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+      return;
+    }
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A random free port in 20000-29999, or undefined after ten taken ones. */
+export async function findRandomPort(protocol: NetworkProtocol): Promise<number | undefined> {
+  for (let i = 0; i < RANDOM_PORT_TRIES; i += 1) {
+    const port = RANDOM_PORT_MIN + Math.floor(Math.random() * (RANDOM_PORT_MAX - RANDOM_PORT_MIN + 1));
+    if (await isPortFree(port, protocol)) return port;
+  }
+  return undefined;
+}

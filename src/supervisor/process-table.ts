@@ -1,0 +1,102 @@
+// The supervisor's table of processes: each configured (or removed-but-running) process with
+// its instances and instance counter, kept in Procfile order, reconciled on reload (spec 7.4).
+import type { AppConfig, ProcessDefinition } from '../config/types.js';
+import { LOG_COLORS } from '../config/types.js';
+import { Instance } from './instance.js';
+
+/** Ids wrap after this many instances of one process (spec 6.4). */
+const MAX_INSTANCE_ID = 10000;
+
+export interface ProcessEntry {
+  definition: ProcessDefinition;
+  instances: Instance[];
+  removed: boolean;
+  lastId: number;
+}
+
+export type ReloadChange =
+  | { kind: 'added'; name: string }
+  | { kind: 'removed'; name: string }
+  | { kind: 'command-changed'; name: string };
+
+export class ProcessTable {
+  readonly #entries = new Map<string, ProcessEntry>();
+
+  constructor(config: AppConfig) {
+    for (const definition of config.processes) {
+      this.#entries.set(definition.name, { definition, instances: [], removed: false, lastId: 0 });
+    }
+  }
+
+  get(name: string): ProcessEntry | undefined {
+    return this.#entries.get(name);
+  }
+
+  /** Configured processes in Procfile order, then removed ones still known. */
+  entries(): ProcessEntry[] {
+    const all = [...this.#entries.values()];
+    return [...all.filter((e) => !e.removed), ...all.filter((e) => e.removed)];
+  }
+
+  allInstances(): Instance[] {
+    return this.entries().flatMap((e) => e.instances);
+  }
+
+  newInstance(entry: ProcessEntry): Instance {
+    entry.lastId = entry.lastId >= MAX_INSTANCE_ID ? 1 : entry.lastId + 1;
+    const instance = new Instance(entry.definition.name, entry.lastId);
+    entry.instances.push(instance);
+    return instance;
+  }
+
+  /** Puts back an instance found alive from an earlier supervisor (D5). */
+  restoreInstance(entry: ProcessEntry, instance: Instance): void {
+    entry.lastId = Math.max(entry.lastId, instance.id);
+    entry.instances.push(instance);
+  }
+
+  removeInstance(instance: Instance): void {
+    const entry = this.#entries.get(instance.processName);
+    if (entry === undefined) return;
+    entry.instances = entry.instances.filter((i) => i !== instance);
+    if (entry.removed && entry.instances.length === 0) this.#entries.delete(entry.definition.name);
+  }
+
+  /** Applies a freshly loaded configuration; running instances keep their old command. */
+  reconcile(config: AppConfig): ReloadChange[] {
+    const changes: ReloadChange[] = [];
+    const wanted = new Set(config.processes.map((p) => p.name));
+    for (const entry of this.#entries.values()) {
+      if (wanted.has(entry.definition.name) || entry.removed) continue;
+      entry.removed = true;
+      changes.push({ kind: 'removed', name: entry.definition.name });
+      if (entry.instances.length === 0) this.#entries.delete(entry.definition.name);
+    }
+    const previous = new Map(this.#entries);
+    this.#entries.clear();
+    for (const definition of config.processes) {
+      const existing = previous.get(definition.name);
+      if (existing === undefined) {
+        // A process added later takes the colour for the current process count (spec 4.1).
+        const color = LOG_COLORS[previous.size % LOG_COLORS.length] ?? definition.color;
+        this.#entries.set(definition.name, {
+          definition: { ...definition, color },
+          instances: [],
+          removed: false,
+          lastId: 0,
+        });
+        changes.push({ kind: 'added', name: definition.name });
+        continue;
+      }
+      if (existing.definition.command !== definition.command) {
+        changes.push({ kind: 'command-changed', name: definition.name });
+      }
+      existing.definition = { ...definition, color: existing.definition.color };
+      existing.removed = false;
+      this.#entries.set(definition.name, existing);
+      previous.delete(definition.name);
+    }
+    for (const [name, entry] of previous) if (entry.removed) this.#entries.set(name, entry);
+    return changes;
+  }
+}

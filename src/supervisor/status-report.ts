@@ -1,0 +1,95 @@
+// Builds the `status` reply (spec 10.3, 12): field names as in Procodile 2 (D1), plus the
+// messages about wrong quantities and removed-but-running processes.
+import type { ProcessDefinition } from '../config/types.js';
+import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../control/protocol.js';
+import type { Instance } from './instance.js';
+import type { ProcessEntry } from './process-table.js';
+import type { Supervisor } from './supervisor.js';
+
+export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean): InstanceJson {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    description: instance.description,
+    pid: instance.pid ?? null,
+    respawns: definition === undefined ? instance.respawns : instance.respawnsInWindow(definition.respawnWindow, now),
+    status: instance.status().toLowerCase() as InstanceJson['status'],
+    started_at: instance.startedAt ?? null,
+    tag: instance.tag ?? null,
+    port: instance.port ?? null,
+    foreground,
+    forced: instance.forced,
+  };
+}
+
+function processJson(entry: ProcessEntry): ProcessJson {
+  const d = entry.definition;
+  const json: ProcessJson = {
+    name: d.name,
+    random_delay: d.randomDelay,
+    log_color: d.color,
+    quantity: d.quantity,
+    max_respawns: d.maxRespawns,
+    respawn_window: d.respawnWindow,
+    command: d.command,
+    restart_mode: d.restartMode,
+    log_path: d.logPath,
+    removed: entry.removed,
+    stop_timeout: d.stopTimeout,
+  };
+  if (d.schedule !== undefined) json.schedule = d.schedule;
+  if (d.proxyPort !== undefined) json.proxy_port = d.proxyPort;
+  if (d.proxyAddress !== undefined) json.proxy_address = d.proxyAddress;
+  return json;
+}
+
+function messagesFor(entry: ProcessEntry): StatusMessage[] {
+  const { definition, instances } = entry;
+  if (definition.schedule !== undefined) return [];
+  const name = definition.name;
+  if (entry.removed) {
+    return instances.some((i) => i.isAlive()) ? [{ type: 'removed_but_running', process: name }] : [];
+  }
+  const messages: StatusMessage[] = [];
+  const counted = instances.filter((i) => i.state !== 'stopped');
+  const current = counted.length;
+  const desired = definition.quantity;
+  const correct = definition.restartMode === 'start-term' ? current >= desired : current === desired;
+  if (!correct && entry.lastId > 0) messages.push({ type: 'incorrect_quantity', process: name, current, desired });
+  for (const instance of instances) {
+    if (instance.state === 'stopping' || instance.state === 'stopped') continue;
+    const status = instance.status();
+    if (status !== 'Running') messages.push({ type: 'not_running', instance: instance.description, status });
+  }
+  return messages;
+}
+
+export function buildStatus(supervisor: Supervisor): StatusReply {
+  const config = supervisor.config;
+  const entries = supervisor.table.entries();
+  const instances: Record<string, InstanceJson[]> = {};
+  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => supervisor.json(i));
+  const reply: StatusReply = {
+    version: supervisor.options.version,
+    messages: entries.flatMap(messagesFor),
+    root: config.root,
+    app_name: config.appName,
+    supervisor: {
+      started_at: supervisor.startedAt ?? null,
+      pid: process.pid,
+      proxy_enabled: supervisor.options.proxy,
+    },
+    instances,
+    processes: entries.map(processJson),
+    runtime_issues: supervisor.issues.list(),
+    environment_variables: config.env,
+    procfile_path: config.procfilePath,
+    options_path: config.optionsPath,
+    local_options_path: config.localOptionsPath,
+    sock_path: config.sockPath,
+    supervisor_pid_path: config.supervisorPidPath,
+    pid_root: config.pidRoot,
+    loaded_at: config.loadedAt,
+  };
+  if (config.logRoot !== undefined) reply.log_root = config.logRoot;
+  return reply;
+}

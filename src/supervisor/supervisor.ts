@@ -1,0 +1,319 @@
+// The supervisor: owns the process table and carries out start, stop, restart, reload and
+// concurrency requests. It knows nothing of sockets, argv or terminals; the daemon runner
+// wires it to those.
+import type { AppConfig, ProcessDefinition } from '../config/types.js';
+import type { Result } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { OutputRelay } from '../logging/output-relay.js';
+import type { InstanceJson, Replies, Requests, StatusReply } from '../control/protocol.js';
+import { adoptableRecords, writeRecord, type InstanceRecord } from './adoption-record.js';
+import { Instance } from './instance.js';
+import { IssueTracker } from './issues.js';
+import { Lifecycle } from './lifecycle.js';
+import { ProcessTable, type ProcessEntry } from './process-table.js';
+import { restartInstances } from './restart.js';
+import { matchesSelector, parseSelector } from './selectors.js';
+import { buildStatus, instanceJson } from './status-report.js';
+import { suggestCommand } from './suggest-command.js';
+
+/** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
+const SUPERVISE_INTERVAL_MS = 3000;
+/** Adopted processes are not our children, so their deaths are only seen by looking. */
+const ADOPTED_CHECK_MS = 500;
+
+export interface SupervisorOptions {
+  version: string;
+  foreground: boolean;
+  respawn: boolean;
+  stopWhenNone: boolean;
+  proxy: boolean;
+  envFile?: string;
+  portAllocations: Record<string, number>;
+  tag?: string;
+  /** Which processes to start at once: names, every one, or none (`--no-processes`). */
+  initialProcesses: string[] | 'all' | 'none';
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  loadConfig: () => Result<AppConfig>;
+  logger: Logger;
+  relay?: OutputRelay;
+  /** Called once, when the supervisor has stopped everything it should and wants to exit. */
+  onShutdown: () => void;
+}
+
+export class Supervisor {
+  config: AppConfig;
+  readonly options: SupervisorOptions;
+  readonly issues = new IssueTracker();
+  readonly table: ProcessTable;
+  readonly lifecycle: Lifecycle;
+  startedAt?: number;
+  #tag?: string;
+  #timers: NodeJS.Timeout[] = [];
+  #shuttingDown = false;
+  #recordPending = false;
+
+  constructor(config: AppConfig, options: SupervisorOptions) {
+    this.config = config;
+    this.options = options;
+    this.#tag = options.tag;
+    this.table = new ProcessTable(config);
+    this.lifecycle = new Lifecycle({
+      app: () => this.config,
+      definitionOf: (i) => this.table.get(i.processName)?.definition,
+      usedPorts: (name) =>
+        (this.table.get(name)?.instances ?? []).flatMap((i) => (i.port !== undefined && i.state !== 'stopped' ? [i.port] : [])),
+      portRules: () => ({ allocations: options.portAllocations, proxyEnabled: options.proxy }),
+      currentTag: () => this.#tag,
+      respawnEnabled: () => options.respawn,
+      envFilePath: () => options.envFile,
+      inheritedEnv: options.env,
+      relay: options.relay,
+      logger: options.logger,
+      issues: this.issues,
+      suggest: (command) => suggestCommand(this.config, options.cwd, command),
+      onGone: (i) => {
+        this.table.removeInstance(i);
+        this.#instancesChanged();
+      },
+      onChanged: () => this.#instancesChanged(),
+    });
+  }
+
+  #log(message: string): void {
+    this.options.logger.log('system', message);
+  }
+
+  async start(): Promise<void> {
+    this.#log(`Procodile supervisor started with PID ${process.pid}`);
+    this.#log(`Application root is ${this.config.root}`);
+    if (!this.options.respawn) this.#log('Automatic respawning is disabled');
+    this.#adoptSurvivors();
+    const initial = this.options.initialProcesses;
+    if (initial !== 'none') {
+      const names = initial === 'all' ? undefined : initial;
+      await this.#topUp(this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name)));
+    }
+    this.startedAt = Math.floor(Date.now() / 1000);
+    this.#timers.push(setInterval(() => this.#supervisePass(), SUPERVISE_INTERVAL_MS));
+    this.#timers.push(setInterval(() => this.#checkAdopted(), ADOPTED_CHECK_MS));
+    this.#checkStopWhenNone();
+  }
+
+  #longRunning(): ProcessEntry[] {
+    return this.table.entries().filter((e) => !e.removed && e.definition.schedule === undefined);
+  }
+
+  /** Instances left alive by a supervisor that died (D5) become ours again. */
+  #adoptSurvivors(): void {
+    for (const record of adoptableRecords(this.config.pidRoot)) {
+      const entry = this.table.get(record.process);
+      if (entry === undefined) continue;
+      const instance = new Instance(record.process, record.id);
+      Object.assign(instance, {
+        pid: record.pid,
+        pgid: record.pgid,
+        procStartTime: record.procStartTime,
+        startedAt: record.startedAt,
+        port: record.port,
+        tag: record.tag,
+        respawns: record.respawns,
+        state: 'running',
+      });
+      this.table.restoreInstance(entry, instance);
+      this.options.logger.log(instance.description, `Adopted running process with PID ${record.pid}`, entry.definition.color);
+    }
+  }
+
+  /** Starts instances until each process has its configured quantity (D10). */
+  async #topUp(entries: ProcessEntry[]): Promise<Instance[]> {
+    const started: Instance[] = [];
+    for (const entry of entries) {
+      // A failed instance is replaced: asking to start a process means wanting it running.
+      for (const failed of entry.instances.filter((i) => i.state === 'failed')) this.table.removeInstance(failed);
+      const live = entry.instances.filter((i) => i.state !== 'stopping' && i.state !== 'stopped').length;
+      for (let n = live; n < entry.definition.quantity; n += 1) {
+        const instance = this.table.newInstance(entry);
+        if (await this.lifecycle.start(entry.definition, instance)) started.push(instance);
+        else if (instance.state === 'failed') this.table.removeInstance(instance);
+      }
+    }
+    return started;
+  }
+
+  reload(): Result<AppConfig> {
+    this.#log('Reloading configuration');
+    const loaded = this.options.loadConfig();
+    if (!loaded.ok) {
+      this.#log(`Configuration not reloaded: ${loaded.error.message}`);
+      return loaded;
+    }
+    // The name and root are fixed for a supervisor's life (spec 7.4).
+    this.config = { ...loaded.value, appName: this.config.appName, root: this.config.root };
+    for (const change of this.table.reconcile(this.config)) {
+      if (change.kind === 'added') this.#log(`${change.name} has been added to the Procfile. Adding it.`);
+      if (change.kind === 'command-changed') this.#log(`${change.name} command has changed. Updated.`);
+      if (change.kind === 'removed') {
+        this.#log(`${change.name} has been removed from the Procfile. It will be removed when it is stopped.`);
+        if (this.table.get(change.name) === undefined) this.issues.clearProcess(change.name);
+      }
+    }
+    return loaded;
+  }
+
+  #reloadOrThrow(): void {
+    const result = this.reload();
+    if (!result.ok) throw result.error;
+  }
+
+  async startProcesses(request: Requests['start_processes']): Promise<Replies['start_processes']> {
+    this.#reloadOrThrow();
+    if (request.tag !== undefined) this.#tag = request.tag;
+    Object.assign(this.options.portAllocations, request.port_allocations ?? {});
+    const names = request.process_names;
+    const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
+    const started = await this.#topUp(entries);
+    return { started_instances: started.map((i) => this.json(i)) };
+  }
+
+  stop(request: Requests['stop']): Replies['stop'] {
+    const reloaded = this.reload();
+    if (!reloaded.ok) this.#log('Stopping with the configuration already loaded');
+    const selectors = request.process_names?.map(parseSelector);
+    const chosen = this.table
+      .allInstances()
+      .filter((i) => i.state !== 'stopping' && i.state !== 'stopped')
+      .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id));
+    if (request.stop_supervisor === true) this.options.stopWhenNone = true;
+    const stopped = chosen.map((i) => {
+      void this.lifecycle.stop(i);
+      return this.json(i);
+    });
+    this.#checkStopWhenNone();
+    return { stopped_instances: stopped };
+  }
+
+  /** Stops everything and shuts down once it has all gone (SIGINT, SIGTERM: D6). */
+  stopAll(): Promise<void> {
+    this.options.stopWhenNone = true;
+    const stopping = this.table.allInstances().map((i) => this.lifecycle.stop(i));
+    this.#checkStopWhenNone();
+    return Promise.all(stopping).then(() => undefined);
+  }
+
+  async restart(request: Requests['restart']): Promise<Replies['restart']> {
+    this.#reloadOrThrow();
+    if (request.tag !== undefined) this.#tag = request.tag;
+    const selectors = request.process_names?.map(parseSelector);
+    this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
+    const changes = await restartInstances({
+      entries: this.#longRunning(),
+      selectors,
+      table: this.table,
+      lifecycle: this.lifecycle,
+      logger: this.options.logger,
+      json: (i) => this.json(i),
+    });
+    return { changes };
+  }
+
+  async checkConcurrency(request: Requests['check_concurrency']): Promise<Replies['check_concurrency']> {
+    this.#log('Checking process concurrency');
+    if (request.reload !== false) this.#reloadOrThrow();
+    const stopped: InstanceJson[] = [];
+    for (const entry of this.#longRunning()) {
+      const active = entry.instances.filter((i) => i.state !== 'stopping' && i.state !== 'stopped');
+      for (const extra of active.slice(entry.definition.quantity)) {
+        void this.lifecycle.stop(extra);
+        stopped.push(this.json(extra));
+      }
+    }
+    const started = await this.#topUp(this.#longRunning());
+    if (started.length === 0 && stopped.length === 0) this.#log('Process concurrency looks good');
+    return { started_instances: started.map((i) => this.json(i)), stopped_instances: stopped };
+  }
+
+  status(): StatusReply {
+    return buildStatus(this);
+  }
+
+  json(instance: Instance): InstanceJson {
+    const definition = this.table.get(instance.processName)?.definition;
+    return instanceJson(instance, definition, this.options.foreground);
+  }
+
+  definitionOf(instance: Instance): ProcessDefinition | undefined {
+    return this.table.get(instance.processName)?.definition;
+  }
+
+  #supervisePass(): void {
+    try {
+      for (const instance of this.table.allInstances()) {
+        if (instance.state === 'running') this.lifecycle.refreshPid(instance);
+      }
+      this.#checkAdopted();
+      this.#checkStopWhenNone();
+    } catch (error) {
+      this.#log(`Supervisor loop failed: ${(error as Error).message}`);
+    }
+  }
+
+  #checkAdopted(): void {
+    for (const instance of this.table.allInstances()) {
+      if (instance.state === 'running' && instance.isAdopted && !instance.isAlive()) {
+        this.lifecycle.handleDeath(instance);
+      }
+    }
+  }
+
+  #instancesChanged(): void {
+    this.#checkStopWhenNone();
+    if (this.#recordPending) return;
+    this.#recordPending = true;
+    setImmediate(() => {
+      this.#recordPending = false;
+      this.#saveRecord();
+    });
+  }
+
+  #saveRecord(): void {
+    const records: InstanceRecord[] = [];
+    for (const i of this.table.allInstances()) {
+      if (i.pid === undefined || (i.state !== 'running' && i.state !== 'stopping')) continue;
+      records.push({
+        process: i.processName,
+        id: i.id,
+        pid: i.pid,
+        pgid: i.pgid,
+        procStartTime: i.procStartTime,
+        startedAt: i.startedAt,
+        port: i.port,
+        tag: i.tag,
+        respawns: i.respawns,
+      });
+    }
+    try {
+      writeRecord(this.config.pidRoot, records);
+    } catch (error) {
+      this.#log(`Could not record instances for adoption: ${(error as Error).message}`);
+    }
+  }
+
+  #checkStopWhenNone(): void {
+    if (!this.options.stopWhenNone || this.#shuttingDown || this.startedAt === undefined) return;
+    const remaining = this.table.allInstances().filter((i) => i.state !== 'failed');
+    if (remaining.length > 0) return;
+    this.#log('All processes have stopped');
+    this.shutdown();
+  }
+
+  /** Stops the timers and hands control back to the runner; instances are left as they are. */
+  shutdown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#saveRecord();
+    this.options.onShutdown();
+  }
+}
+
