@@ -58,7 +58,8 @@ async function resolveFromGlobalConfig(input: ResolveAppInput): Promise<Result<A
   const appId = nonEmpty(env.PROCODILE_APP_ID);
   if (appId !== undefined) {
     if (!/^\d+$/.test(appId.trim())) {
-      return fail('INVALID_ARGUMENT', `PROCODILE_APP_ID must be a number from 0 to ${list.length - 1}, got '${appId}'.`);
+      const range = `0 to ${list.length - 1}`;
+      return fail('INVALID_ARGUMENT', `PROCODILE_APP_ID must be a number from ${range}, got '${appId}'.`);
     }
     index = Number(appId.trim());
     if (index >= list.length) {

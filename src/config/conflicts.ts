@@ -10,19 +10,28 @@ interface Claim {
 
 /** Human-readable conflicts between the given applications, in a stable order; empty when none. */
 export function findConflicts(configs: AppConfig[]): string[] {
-  return [...sharedPidRoots(configs), ...sharedLogFiles(configs), ...sharedProxyListeners(configs), ...overlappingPorts(configs)];
+  return [
+    ...sharedPidRoots(configs),
+    ...sharedLogFiles(configs),
+    ...sharedProxyListeners(configs),
+    ...overlappingPorts(configs),
+  ];
 }
 
 function sharedPidRoots(configs: AppConfig[]): string[] {
   const claims = new Map<string, Claim[]>();
   for (const app of configs) add(claims, app.pidRoot, { app, setting: 'pid_root' });
-  return report(claims, (path, a, b) => `pid_root ${path} is used by both ${a.app.root} and ${b.app.root}; give each application its own pid_root.`);
+  return report(
+    claims,
+    (path, a, b) =>
+      `pid_root ${path} is used by both ${a.app.root} and ${b.app.root}; give each application its own pid_root.`,
+  );
 }
 
 function sharedLogFiles(configs: AppConfig[]): string[] {
   const claims = new Map<string, Claim[]>();
   for (const app of configs) {
-    add(claims, app.logPath, { app, setting: 'log_path (supervisor log)' });
+    add(claims, app.logPath, { app, setting: 'supervisor log_path' });
     for (const process of app.processes) {
       add(claims, process.logPath, { app, setting: `processes.${process.name} output log` });
     }
@@ -63,8 +72,9 @@ function overlappingPorts(configs: AppConfig[]): string[] {
   const ranges = configs.flatMap((app) =>
     app.processes.flatMap((process) => {
       // start-term ignores allocate_port_from (spec 4.2), and a quantity of 0 takes no port.
-      if (process.allocatePortFrom === undefined || process.quantity < 1 || process.restartMode === 'start-term') return [];
-      return [{ app, process, from: process.allocatePortFrom, to: process.allocatePortFrom + process.quantity - 1 }];
+      const from = process.allocatePortFrom;
+      if (from === undefined || process.quantity < 1 || process.restartMode === 'start-term') return [];
+      return [{ app, process, from, to: from + process.quantity - 1 }];
     }),
   );
   for (const [i, a] of ranges.entries()) {

@@ -28,7 +28,8 @@ export interface LoadConfigOptions {
 export function loadConfig(location: AppLocation, options: LoadConfigOptions = {}): Result<AppConfig> {
   const givenRoot = expandPath(location.root, options.cwd ?? process.cwd());
   const explicitProcfile = location.procfile !== undefined;
-  const firstProcfile = location.procfile === undefined ? `${givenRoot}/Procfile` : expandPath(location.procfile, givenRoot);
+  const firstProcfile =
+    location.procfile === undefined ? `${givenRoot}/Procfile` : expandPath(location.procfile, givenRoot);
   if (!isFile(firstProcfile)) return procfileNotFound(firstProcfile);
 
   // The option files sit next to the Procfile that was found, even when they move the root.
@@ -116,7 +117,11 @@ function buildProcess(
   };
 }
 
-function findUnknownProcess(file: OptionsFile, entries: ProcfileEntry[], procfilePath: string): Result<never> | undefined {
+function findUnknownProcess(
+  file: OptionsFile,
+  entries: ProcfileEntry[],
+  procfilePath: string,
+): Result<never> | undefined {
   const names = new Set(entries.map((entry) => entry.name));
   for (const [name, line] of Object.entries(file.processLines)) {
     if (names.has(name)) continue;

@@ -29,13 +29,17 @@ export function checkStructure(
   const issues = unknownKeys(value, [], topLevelKeys);
   const { env, processes } = value;
   if (Array.isArray(env)) issues.push(notMapping(['env'], env, 'a mapping of NAME: value'));
-  if (Array.isArray(processes)) issues.push(notMapping(['processes'], processes, 'a mapping of process names to their options'));
+  if (Array.isArray(processes)) {
+    issues.push(notMapping(['processes'], processes, 'a mapping of process names to their options'));
+  }
   if (!isPlainObject(processes)) return issues;
   for (const [name, options] of Object.entries(processes)) {
     if (Array.isArray(options)) issues.push(notMapping(['processes', name], options, 'a mapping of option: value'));
     if (!isPlainObject(options)) continue;
     issues.push(...unknownKeys(options, ['processes', name], processKeys));
-    if (Array.isArray(options.env)) issues.push(notMapping(['processes', name, 'env'], options.env, 'a mapping of NAME: value'));
+    if (Array.isArray(options.env)) {
+      issues.push(notMapping(['processes', name, 'env'], options.env, 'a mapping of NAME: value'));
+    }
   }
   return issues;
 }

@@ -81,14 +81,18 @@ const envMap = () =>
       v.nullable(v.union([v.string(), v.number(), v.boolean()], expected('a string, number or boolean'))),
       expected('a mapping of NAME: value'),
     ),
-    v.transform((env) => Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]))),
+    v.transform((env) =>
+      Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)])),
+    ),
   );
-const restartMode = () =>
-  v.pipe(
-    v.string(expected(`one of ${RESTART_MODES.join(', ')}`)),
-    v.check((mode) => RESTART_MODES.some((known) => known === mode.toLowerCase()), expected(`one of ${RESTART_MODES.join(', ')}`)),
+const restartMode = () => {
+  const message = expected(`one of ${RESTART_MODES.join(', ')}`);
+  return v.pipe(
+    v.string(message),
+    v.check((mode) => RESTART_MODES.some((known) => known === mode.toLowerCase()), message),
     v.transform((mode) => mode.toLowerCase() as RestartMode),
   );
+};
 const signal = () => {
   const message = expected('a signal name such as TERM, INT or SIGQUIT');
   return v.pipe(
@@ -158,7 +162,9 @@ export function emptyOptions(): AppOptions {
 /** Reads an options file; a file that does not exist is the same as an empty one. */
 export function readOptionsFile(file: string): Result<OptionsFile> {
   if (!existsSync(file)) return ok({ path: file, options: emptyOptions(), processLines: {} });
-  if (!statSync(file).isFile()) return fail('CONFIG_INVALID', `${file} is not a file. Remove it or make it a YAML file.`);
+  if (!statSync(file).isFile()) {
+    return fail('CONFIG_INVALID', `${file} is not a file. Remove it or make it a YAML file.`);
+  }
   const yaml = readYamlFile(file, { schema: 'core' });
   return yaml.ok ? validateOptions(yaml.value) : yaml;
 }
@@ -175,7 +181,11 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
   if (structure.some((issue) => issue.structural)) return invalid(file, structure);
   const parsed = v.safeParse(OPTIONS_SCHEMA, file.value, { abortPipeEarly: true });
   if (!parsed.success) {
-    const issues = parsed.issues.map((issue) => ({ path: toValuePath(issue.path), template: issue.message, input: issue.input }));
+    const issues = parsed.issues.map((issue) => ({
+      path: toValuePath(issue.path),
+      template: issue.message,
+      input: issue.input,
+    }));
     return invalid(file, [...structure, ...issues]);
   }
   if (structure.length > 0) return invalid(file, structure);

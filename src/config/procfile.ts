@@ -56,15 +56,21 @@ function procfileEntries(file: YamlFile): Result<ProcfileEntry[]> {
     const command = String(pair.value.value).trim();
     const { name, schedule } = splitKey(key);
     if (name === '') {
-      return fail('CONFIG_INVALID', `${where}: the Procfile entry '${key}' has no process name before ${SCHEDULE_SEPARATOR}.`);
+      return fail('CONFIG_INVALID', `${where}: the Procfile entry '${key}' has no process name before __AT__.`);
     }
     if (schedule === '') {
-      return fail('CONFIG_INVALID', `${where}: the Procfile entry '${key}' has an empty schedule after ${SCHEDULE_SEPARATOR}.`);
+      return fail('CONFIG_INVALID', `${where}: the Procfile entry '${key}' has an empty schedule after __AT__.`);
     }
     if (command === '') {
       return fail('CONFIG_INVALID', `${where}: process '${name}' has no command. Add one after "${key}:".`);
     }
-    const entry: ProcfileEntry = { name, command, key, ...(schedule === undefined ? {} : { schedule }), ...lineField(line) };
+    const entry: ProcfileEntry = {
+      name,
+      command,
+      key,
+      ...(schedule === undefined ? {} : { schedule }),
+      ...(line === undefined ? {} : { line }),
+    };
     const earlier = seen.get(name.toLowerCase());
     if (earlier) {
       return fail(
@@ -91,8 +97,4 @@ function splitKey(key: string): { name: string; schedule?: string } {
   const at = key.indexOf(SCHEDULE_SEPARATOR);
   if (at === -1) return { name: key };
   return { name: key.slice(0, at).trim(), schedule: key.slice(at + SCHEDULE_SEPARATOR.length).trim() };
-}
-
-function lineField(line: number | undefined): { line?: number } {
-  return line === undefined ? {} : { line };
 }

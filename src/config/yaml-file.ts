@@ -76,7 +76,9 @@ export function lineOf(file: YamlFile, valuePath: ValuePath): number | undefined
   let offset: number | undefined = rangeStart(node);
   for (const segment of valuePath) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) break;
       offset = rangeStart(pair.key) ?? rangeStart(pair.value) ?? offset;
       node = pair.value;

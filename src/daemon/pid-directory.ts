@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AppConfig } from '../config/types.js';
 import { ProcodileError, type Result, ok } from '../errors.js';
 import { isAlive } from '../proc/liveness.js';
-import { adoptableRecords, recordPath } from '../supervisor/adoption-record.js';
+import { adoptableRecords, readRecord, recordPath } from '../supervisor/adoption-record.js';
 import { readPidFile } from '../supervisor/pid-files.js';
 
 /** Creates the pid directory, never world-writable (D11). */
@@ -31,6 +31,7 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
     return ok(lines);
   }
   const adoptable = new Set(adoptableRecords(pidRoot).map((r) => `${r.process}.${r.id}.pid`));
+  const recorded = new Set(readRecord(pidRoot).map((r) => `${r.process}.${r.id}.pid`));
   const blocking: string[] = [];
   for (const name of visibleEntries(pidRoot)) {
     const path = join(pidRoot, name);
@@ -43,7 +44,11 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
       continue;
     }
     const pid = readPidFile(path);
-    if (pid !== undefined && isAlive(pid)) {
+    if (pid !== undefined && isAlive(pid) && recorded.has(name)) {
+      // We recorded this instance, and the live process is not the one we started (D5).
+      rmSync(path, { force: true });
+      lines.push(`Removed ${name} because its process has gone (pid ${pid} now belongs to another program)`);
+    } else if (pid !== undefined && isAlive(pid)) {
       lines.push(`Could not remove ${name} because process (${pid}) was active`);
       blocking.push(name);
     } else {
@@ -56,7 +61,7 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
       ok: false,
       error: new ProcodileError(
         'PID_DIR_NOT_EMPTY',
-        `The PID directory (${pidRoot}) is not empty: ${blocking.join(', ')}. Cannot start unless things are clean. ` +
+        `${lines.map((l) => `${l}\n`).join('')}The PID directory (${pidRoot}) is not empty: ${blocking.join(', ')}. Cannot start unless things are clean. ` +
           'If those processes belong to this application, stop them with `procodile kill`; ' +
           'or start with --clean to forget them.',
       ),

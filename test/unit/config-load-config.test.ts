@@ -33,7 +33,7 @@ function failure(location: AppLocation): { code: string; message: string } {
   return result.error;
 }
 
-const FULL_PROCFILE = 'proc1: ruby process.rb proc1\nproc2: ruby process.rb proc2\nproc3: ruby process.rb proc3\nproc4: ruby process.rb proc4\n';
+const FULL_PROCFILE = ['proc1', 'proc2', 'proc3', 'proc4'].map((name) => `${name}: ruby process.rb ${name}\n`).join('');
 const FULL_OPTIONS = `app_name: specapp
 pid_root: tmp/pids
 log_path: log/procodile.log
@@ -157,7 +157,8 @@ describe('loadConfig: options and local', () => {
     const root = app({
       Procfile: 'web: serve\nworker: work\n',
       'Procfile.options': 'app_name: base\nenv: {A: a, B: b}\nprocesses:\n  web: {quantity: 2, env: {X: "1"}}\n',
-      'Procfile.local': 'app_name: local\nenv: {B: local}\nprocesses:\n  web: {env: {Y: "2"}}\n  worker: {quantity: 0}\n',
+      'Procfile.local':
+        'app_name: local\nenv: {B: local}\nprocesses:\n' + '  web: {env: {Y: "2"}}\n  worker: {quantity: 0}\n',
     });
     const config = load({ root });
     assert.equal(config.appName, 'local');
@@ -194,7 +195,11 @@ describe('loadConfig: options and local', () => {
 
   it('reads schedules, and lets the at option win over the Procfile key', () => {
     const root = app({
-      Procfile: 'job1__AT__*/5 * * * * *: echo 1\njob2__AT__*/10 * * * * *: echo 2\njob__aT__*/5 * * * * *: echo 3\nweb: serve\n',
+      Procfile:
+        'job1__AT__*/5 * * * * *: echo 1\n' +
+        'job2__AT__*/10 * * * * *: echo 2\n' +
+        'job__aT__*/5 * * * * *: echo 3\n' +
+        'web: serve\n',
       'Procfile.options': 'processes:\n  job2: {at: "0 3 * * *"}\n  web: {at: "@hourly"}\n',
     });
     const config = load({ root });
@@ -292,7 +297,10 @@ describe('loadConfig: errors', () => {
   });
 
   it('reports an unknown process in Procfile.options with file and line', () => {
-    const root = app({ Procfile: 'web: x\n', 'Procfile.options': 'app_name: a\nprocesses:\n  web: {}\n  wroker:\n    quantity: 2\n' });
+    const root = app({
+      Procfile: 'web: x\n',
+      'Procfile.options': 'app_name: a\nprocesses:\n  web: {}\n  wroker:\n    quantity: 2\n',
+    });
     const error = failure({ root });
     assert.equal(error.code, 'UNKNOWN_PROCESS');
     assert.match(error.message, new RegExp(`^Unknown process 'wroker' in ${root}/Procfile\\.options\\.`));
@@ -310,7 +318,8 @@ describe('loadConfig: errors', () => {
     const root = app({ Procfile: 'web: x\n', 'Procfile.options': 'processes:\n  web:\n    quantity: two\n' });
     const error = failure({ root });
     assert.equal(error.code, 'CONFIG_INVALID');
-    assert.equal(error.message, `${root}/Procfile.options:3: processes.web.quantity must be a whole number >= 0, got "two"`);
+    const expected = `${root}/Procfile.options:3: processes.web.quantity must be a whole number >= 0, got "two"`;
+    assert.equal(error.message, expected);
     const broken = app({ Procfile: 'web: x\n', 'Procfile.local': 'a: [\n' });
     const syntax = failure({ root: broken });
     assert.equal(syntax.code, 'YAML_SYNTAX');

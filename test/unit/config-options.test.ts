@@ -76,7 +76,9 @@ describe('parseOptions', () => {
   });
 
   it('stringifies env scalars', () => {
-    const value = options('env:\n  A: 1\n  B: true\n  C: 1.5\n  D:\n  E: text\nprocesses:\n  web:\n    env:\n      PORT: 80\n');
+    const value = options(
+      'env:\n  A: 1\n  B: true\n  C: 1.5\n  D:\n  E: text\n' + 'processes:\n  web:\n    env:\n      PORT: 80\n',
+    );
     assert.deepEqual(value.env, { A: '1', B: 'true', C: '1.5', D: '', E: 'text' });
     assert.deepEqual(value.processes.web!.env, { PORT: '80' });
   });
@@ -85,7 +87,8 @@ describe('parseOptions', () => {
     const modes = ['term-start', 'START-TERM', 'usr1', 'Usr2'];
     const expected = ['term-start', 'start-term', 'usr1', 'usr2'];
     modes.forEach((mode, index) => {
-      assert.equal(options(`processes:\n  web:\n    restart_mode: ${mode}\n`).processes.web!.restartMode, expected[index]);
+      const value = options(`processes:\n  web:\n    restart_mode: ${mode}\n`);
+      assert.equal(value.processes.web!.restartMode, expected[index]);
     });
     for (const [written, normalised] of [['INT', 'SIGINT'], ['sigquit', 'SIGQUIT'], ['SIGUSR1', 'SIGUSR1']]) {
       assert.equal(options(`processes:\n  web:\n    term_signal: ${written}\n`).processes.web!.termSignal, normalised);
@@ -109,7 +112,8 @@ describe('parseOptions', () => {
   const invalid: [string, string, RegExp][] = [
     ['a word as quantity', 'app_name: x\nprocesses:\n  web:\n    quantity: two\n',
       /^\/app\/Procfile\.options:4: processes\.web\.quantity must be a whole number >= 0, got "two"$/],
-    ['a negative quantity', 'processes:\n  web:\n    quantity: -1\n', /:3: processes\.web\.quantity must be a whole number >= 0, got -1$/],
+    ['a negative quantity', 'processes:\n  web:\n    quantity: -1\n',
+      /:3: processes\.web\.quantity must be a whole number >= 0, got -1$/],
     ['a fractional quantity', 'processes:\n  web:\n    quantity: 1.5\n', /:3: processes\.web\.quantity .* got 1\.5$/],
     ['an unknown restart mode', 'processes:\n  web:\n    restart_mode: TERM\n',
       /:3: processes\.web\.restart_mode must be one of term-start, start-term, usr1, usr2, got "TERM"$/],
@@ -118,20 +122,27 @@ describe('parseOptions', () => {
     ['a numeric signal', 'processes:\n  web:\n    term_signal: 15\n', /:3: processes\.web\.term_signal .* got 15$/],
     ['an unknown network protocol', 'processes:\n  web:\n    network_protocol: sctp\n',
       /:3: Invalid network_protocol 'sctp' at processes\.web\.network_protocol: use tcp or udp$/],
-    ['a port out of range', 'processes:\n  web:\n    proxy_port: 70000\n', /:3: processes\.web\.proxy_port must be a port number/],
-    ['a port given as text', 'processes:\n  web:\n    allocate_port_from: "3000"\n', /:3: processes\.web\.allocate_port_from .* got "3000"$/],
-    ['a non-string at', 'processes:\n  web:\n    at: 5\n', /:3: processes\.web\.at must be a cron schedule string, got 5$/],
+    ['a port out of range', 'processes:\n  web:\n    proxy_port: 70000\n',
+      /:3: processes\.web\.proxy_port must be a port number/],
+    ['a port given as text', 'processes:\n  web:\n    allocate_port_from: "3000"\n',
+      /:3: processes\.web\.allocate_port_from .* got "3000"$/],
+    ['a non-string at', 'processes:\n  web:\n    at: 5\n',
+      /:3: processes\.web\.at must be a cron schedule string, got 5$/],
     ['an env list', 'env:\n  - A=1\n', /:1: env must be a mapping of NAME: value, got a list$/],
     ['a nested env value', 'env:\n  A: [1]\n', /:2: env\.A must be a string, number or boolean, got a list$/],
     ['a zero stop_timeout', 'stop_timeout: 0\n', /:1: stop_timeout must be a number of seconds greater than 0, got 0$/],
-    ['a negative per-process stop_timeout', 'processes:\n  web:\n    stop_timeout: -3\n', /:3: processes\.web\.stop_timeout .* got -3$/],
+    ['a negative per-process stop_timeout', 'processes:\n  web:\n    stop_timeout: -3\n',
+      /:3: processes\.web\.stop_timeout .* got -3$/],
     ['a non-string app_name', 'app_name: [a]\n', /:1: app_name must be a string, got a list$/],
     ['an empty pid_root', 'pid_root: ""\n', /:1: pid_root must be a non-empty path, got ""$/],
     ['processes as a list', 'processes:\n  - web\n', /:1: processes must be a mapping of process names/],
-    ['process options as text', 'processes:\n  web: 2\n', /:2: processes\.web must be a mapping of option: value, got 2$/],
-    ['a top-level list', '- a\n', /^\/app\/Procfile\.options:1: the file must be a mapping of option: value, got a list$/],
+    ['process options as text', 'processes:\n  web: 2\n',
+      /:2: processes\.web must be a mapping of option: value, got 2$/],
+    ['a top-level list', '- a\n',
+      /^\/app\/Procfile\.options:1: the file must be a mapping of option: value, got a list$/],
     ['a misspelt top-level key', 'app_nmae: x\n', /:1: unknown option app_nmae\. Did you mean 'app_name'\?$/],
-    ['a misspelt process key', 'processes:\n  web:\n    quantiy: 2\n', /:3: unknown option processes\.web\.quantiy\. Did you mean 'quantity'\?$/],
+    ['a misspelt process key', 'processes:\n  web:\n    quantiy: 2\n',
+      /:3: unknown option processes\.web\.quantiy\. Did you mean 'quantity'\?$/],
     ['a dashed key', 'processes:\n  web:\n    restart-mode: usr1\n', /Did you mean 'restart_mode'\?$/],
     ['a key nothing like a known one', 'colour: red\n', /:1: unknown option colour\. Known keys: app_name, /],
   ];
@@ -182,9 +193,14 @@ describe('readOptionsFile', () => {
 describe('mergeOptions', () => {
   it('lets local values win key by key and merges env maps', () => {
     const base = options(
-      'app_name: base\npid_root: p\nenv: {A: "1", B: "2"}\nprocesses:\n  web: {quantity: 2, restart_mode: usr1, env: {X: a, Y: b}}\n  worker: {quantity: 3}\n',
+      'app_name: base\npid_root: p\nenv: {A: "1", B: "2"}\nprocesses:\n' +
+        '  web: {quantity: 2, restart_mode: usr1, env: {X: a, Y: b}}\n  worker: {quantity: 3}\n',
     );
-    const local = parseOptions('app_name: local\nenv: {B: "3", C: "4"}\nprocesses:\n  web: {quantity: 5, env: {Y: c}}\n  cron: {at: "* * * * *"}\n', '/app/Procfile.local');
+    const local = parseOptions(
+      'app_name: local\nenv: {B: "3", C: "4"}\nprocesses:\n' +
+        '  web: {quantity: 5, env: {Y: c}}\n  cron: {at: "* * * * *"}\n',
+      '/app/Procfile.local',
+    );
     assert.ok(local.ok);
     const merged = mergeOptions(base, local.value.options);
     assert.equal(merged.appName, 'local');
