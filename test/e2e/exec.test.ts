@@ -24,6 +24,16 @@ describe('exec and run', () => {
     assert.equal(result.stderr, '');
   });
 
+  it('keeps the words the shell already split, quotes and all', async () => {
+    const a = setup();
+    const result = await runCli(['run', '--', 'sh', '-c', 'echo "$0 and $1"; exit 4', 'first word', "it's"], {
+      cwd: a.root,
+      env: quiet,
+    });
+    assert.equal(result.code, 4, result.stderr);
+    assert.equal(result.stdout, "first word and it's\n");
+  });
+
   it('runs `exec ls -la` directly in the application root', async () => {
     const a = setup();
     const result = await runCli(['exec', 'ls', '-la'], { cwd: a.root });

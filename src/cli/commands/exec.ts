@@ -40,7 +40,18 @@ const OS_MESSAGES: Readonly<Record<string, string>> = {
   ENOMEM: 'Cannot allocate memory',
 };
 
-export const runExec: CommandHandler = (ctx) => runInApp(ctx, ctx.args.extraArgs.join(' '));
+/** Quotes a word for /bin/sh only when it needs it, so plain commands still run without a shell. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+// One word is a command line of its own (`exec "ls -la | wc"`), as in Procodile. Several words
+// arrive already split by the user's shell, so each is quoted back: `run -- sh -c 'exit 3'`
+// runs exactly that, instead of `sh -c exit 3`.
+export const runExec: CommandHandler = (ctx) => {
+  const words = ctx.args.extraArgs;
+  return runInApp(ctx, words.length === 1 ? (words[0] ?? '') : words.map(shellWord).join(' '));
+};
 
 export const runConsole: CommandHandler = (ctx) => {
   const command = ctx.app.consoleCommand;

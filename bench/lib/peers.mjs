@@ -1,0 +1,229 @@
+// One driver per supervisor: procodile, PM2 and supervisord, all behind the same small API so
+// the scenarios in run.mjs are written once.
+//
+//   available / version / reason       whether the peer can run here
+//   create(n)                          a fresh app (temp dir) with n idle `sleep 100000` instances
+//   startCmd(app) / restartCmd / stopCmd / statusCmd   [file, args, env] of the CLI to time
+//   alive(app)                         live instance pids (procodile: pid files; peers: /proc)
+//   supervisorPid(app)                 the daemon whose RSS we read
+//   stopLeavesSupervisor               whether the timed stop leaves the daemon running
+//   destroy(app)                       stops everything, idempotent, used by cleanup too
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cleanEnv, isAlive, killTracked, liveChildren, readPidFile, removeDir, run, shortTmp, sleep, waitFor } from './util.mjs';
+
+const NODE = process.execPath;
+const IDLE_SECONDS = '100000';
+
+function lastPid() {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').trim().split(' ').pop());
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Live `sleep` children of a daemon found through /proc. Known pids are re-checked one by one and
+ * only pids above the highest seen are scanned, unless the pid counter wrapped (pid_max is small
+ * here), in which case the whole of /proc is scanned.
+ */
+function trackChildren(app, daemonPid) {
+  if (!daemonPid) return [];
+  const last = lastPid();
+  const full = last < app.maxSeen;
+  const fresh = liveChildren(daemonPid, { comm: 'sleep', minPid: full ? 0 : app.maxSeen });
+  for (const pid of fresh) {
+    app.known.add(pid);
+    app.everSeen.add(pid);
+    if (pid > app.maxSeen) app.maxSeen = pid;
+  }
+  if (full) app.maxSeen = Math.max(...fresh, 0);
+  const live = [];
+  for (const pid of app.known) {
+    if (isAlive(pid)) live.push(pid);
+    else app.known.delete(pid);
+  }
+  return live;
+}
+
+function newApp(prefix, n) {
+  return { dir: shortTmp(prefix), n, known: new Set(), everSeen: new Set(), maxSeen: 0, destroyed: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+export function procodilePeer(cliPath) {
+  const cli = resolve(cliPath);
+  let version = 'unknown';
+  try {
+    version = readFileSync(join(cli, '..', '..', 'package.json'), 'utf8').match(/"version":\s*"([^"]+)"/)[1];
+  } catch {
+    // keep unknown
+  }
+  const cmd = (app, ...args) => [NODE, [cli, ...args, '-r', app.dir], cleanEnv()];
+  return {
+    name: 'procodile',
+    available: existsSync(cli),
+    reason: existsSync(cli) ? undefined : `${cli} not built`,
+    version,
+    stopLeavesSupervisor: false,
+    create(n, { procfile } = {}) {
+      const app = newApp('pcb-', n);
+      writeFileSync(join(app.dir, 'Procfile'), procfile ?? `idle: sleep ${IDLE_SECONDS}\n`);
+      if (procfile === undefined) writeFileSync(join(app.dir, 'Procfile.options'), `processes:\n  idle:\n    quantity: ${n}\n`);
+      return app;
+    },
+    startCmd: (app) => cmd(app, 'start'),
+    restartCmd: (app) => cmd(app, 'restart'),
+    stopCmd: (app) => cmd(app, 'stop', '-s', '--wait'),
+    statusCmd: (app) => cmd(app, 'status', '--json'),
+    alive(app) {
+      const live = [];
+      for (let i = 1; i <= app.n; i++) {
+        const pid = readPidFile(join(app.dir, 'pids', `idle.${i}.pid`));
+        if (pid !== null && isAlive(pid)) {
+          live.push(pid);
+          app.everSeen.add(pid);
+        }
+      }
+      return live;
+    },
+    supervisorPid: (app) => readPidFile(join(app.dir, 'pids', 'procodile.pid')),
+    async destroy(app) {
+      if (app.destroyed) return;
+      app.destroyed = true;
+      const sup = readPidFile(join(app.dir, 'pids', 'procodile.pid'));
+      if (sup !== null && isAlive(sup)) {
+        const [f, a, e] = cmd(app, 'stop', '-s', '--wait');
+        await run(f, a, { env: e, timeoutMs: 30_000 }).catch(() => undefined);
+      }
+      if (existsSync(join(app.dir, 'pids'))) {
+        const [f, a, e] = cmd(app, 'kill');
+        await run(f, a, { env: e, timeoutMs: 10_000 }).catch(() => undefined);
+      }
+      if (sup !== null) killTracked([sup], ['node', 'procodile']);
+      killTracked(app.everSeen, ['sleep', 'node']);
+      removeDir(app.dir);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+export async function pm2Peer(peersDir) {
+  const bin = join(peersDir, 'node_modules', 'pm2', 'bin', 'pm2');
+  const base = { name: 'pm2', available: false, version: null, stopLeavesSupervisor: false };
+  if (!existsSync(bin)) return { ...base, reason: `PM2 not installed in ${peersDir}` };
+  let version;
+  try {
+    version = JSON.parse(readFileSync(join(peersDir, 'node_modules', 'pm2', 'package.json'), 'utf8')).version;
+  } catch (e) {
+    return { ...base, reason: `PM2 package unreadable: ${e.message}` };
+  }
+  const env = (app) => cleanEnv({ PM2_HOME: join(app.dir, 'h') });
+  const cmd = (app, ...args) => [NODE, [bin, ...args], env(app)];
+  const daemonPid = (app) => readPidFile(join(app.dir, 'h', 'pm2.pid'));
+  return {
+    ...base,
+    available: true,
+    version,
+    create(n) {
+      const app = newApp('pcb-pm2-', n);
+      mkdirSync(join(app.dir, 'h'));
+      const conf = {
+        apps: [{ name: 'idle', script: 'sleep', args: IDLE_SECONDS, interpreter: 'none', instances: n, exec_mode: 'fork', autorestart: true }],
+      };
+      writeFileSync(join(app.dir, 'eco.config.js'), `module.exports = ${JSON.stringify(conf)};\n`);
+      return app;
+    },
+    startCmd: (app) => cmd(app, 'start', join(app.dir, 'eco.config.js')),
+    restartCmd: (app) => cmd(app, 'restart', 'all'),
+    stopCmd: (app) => cmd(app, 'kill'),
+    statusCmd: (app) => cmd(app, 'jlist'),
+    alive: (app) => trackChildren(app, daemonPid(app)),
+    supervisorPid: daemonPid,
+    async destroy(app) {
+      if (app.destroyed) return;
+      app.destroyed = true;
+      const pid = daemonPid(app);
+      if (pid !== null && isAlive(pid)) {
+        const [f, a, e] = cmd(app, 'kill');
+        await run(f, a, { env: e, timeoutMs: 30_000 }).catch(() => undefined);
+        await waitFor(() => !isAlive(pid), { timeoutMs: 5000, intervalMs: 20 }).catch(() => undefined);
+      }
+      if (pid !== null) killTracked([pid], ['PM2', 'node']);
+      trackChildren(app, pid);
+      killTracked(app.everSeen, ['sleep']);
+      removeDir(app.dir);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+export async function supervisordPeer() {
+  const base = { name: 'supervisord', available: false, version: null, stopLeavesSupervisor: true };
+  const which = await run('/bin/sh', ['-c', 'command -v supervisord && command -v supervisorctl']).catch(() => null);
+  if (which === null || which.code !== 0) return { ...base, reason: 'supervisord not installed (apt-get install -y supervisor)' };
+  const [supervisord, supervisorctl] = which.stdout.trim().split('\n');
+  const v = await run(supervisord, ['--version']).catch(() => null);
+  const conf = (app) => join(app.dir, 's.conf');
+  const pidOf = (app) => readPidFile(join(app.dir, 'supervisord.pid'));
+  const ctl = (app, ...args) => [supervisorctl, ['-c', conf(app), ...args], cleanEnv()];
+  return {
+    ...base,
+    available: true,
+    version: v?.stdout.trim() || 'unknown',
+    create(n) {
+      const app = newApp('pcb-sv-', n);
+      const d = app.dir;
+      writeFileSync(
+        conf(app),
+        [
+          '[unix_http_server]',
+          `file=${d}/s.sock`,
+          '[supervisord]',
+          `logfile=${d}/supervisord.log`,
+          `pidfile=${d}/supervisord.pid`,
+          `childlogdir=${d}`,
+          'user=root',
+          '[rpcinterface:supervisor]',
+          'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+          '[supervisorctl]',
+          `serverurl=unix://${d}/s.sock`,
+          '[program:idle]',
+          `command=sleep ${IDLE_SECONDS}`,
+          `numprocs=${n}`,
+          'process_name=%(program_name)s_%(process_num)d',
+          'autorestart=true',
+          'startsecs=0',
+          `stdout_logfile=${d}/%(program_name)s_%(process_num)d.log`,
+          'redirect_stderr=true',
+          '',
+        ].join('\n'),
+      );
+      return app;
+    },
+    startCmd: (app) => [supervisord, ['-c', conf(app)], cleanEnv()],
+    restartCmd: (app) => ctl(app, 'restart', 'all'),
+    stopCmd: (app) => ctl(app, 'stop', 'all'),
+    statusCmd: (app) => ctl(app, 'status'),
+    alive: (app) => trackChildren(app, pidOf(app)),
+    supervisorPid: pidOf,
+    async destroy(app) {
+      if (app.destroyed) return;
+      app.destroyed = true;
+      const pid = pidOf(app);
+      if (pid !== null && isAlive(pid)) {
+        const [f, a, e] = ctl(app, 'shutdown');
+        await run(f, a, { env: e, timeoutMs: 30_000 }).catch(() => undefined);
+        await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
+      }
+      if (pid !== null) {
+        killTracked([pid], ['supervisord', 'python']);
+        await sleep(10);
+      }
+      trackChildren(app, pid);
+      killTracked(app.everSeen, ['sleep']);
+      removeDir(app.dir);
+    },
+  };
+}
