@@ -89,7 +89,8 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
     const { error } = parsed;
     if (error.code === 'INVALID_OPTION' || error.code === 'MISSING_OPTION_VALUE') {
       const command = commandForHelp(argv);
-      term.err(`${error.message}\n`);
+      term.err(error.message);
+      term.err('');
       term.err(command === undefined ? renderHelp(term.errColor, VERSION) : renderCommandHelp(command, term.errColor));
       return 1;
     }

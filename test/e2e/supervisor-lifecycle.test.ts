@@ -128,6 +128,18 @@ describe('start and stop in the background', () => {
     await stopAll(two);
   });
 
+  it('refuses to share a pid directory with another application’s live supervisor', async () => {
+    const one = app({ Procfile: 'web: sleep 300\n' });
+    const two = app({ Procfile: 'web: sleep 300\n' });
+    two.write({ 'Procfile.options': `pid_root: ${one.path('pids')}\n` });
+    await startDaemon(one);
+    const clash = await cli(two, ['start']);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, new RegExp(`used by a running supervisor of another application \\(${one.root}\\)`));
+    assert.match(clash.stderr, /pid_root/);
+    await stopAll(one);
+  });
+
   it('refuses options that need a fresh supervisor when one is running', async () => {
     const a = app({ Procfile: 'web: sleep 300\n' });
     await startDaemon(a);

@@ -1,0 +1,199 @@
+// Log throughput: the generator (bench/gen.mjs) writing LINES numbered 100-byte lines
+//   direct-file   gen > file                          (baseline for background)
+//   background    procodile daemon, instance stdout = ROOT/gen.log
+//   direct-pipe   gen | cat > file                    (baseline for foreground)
+//   foreground    procodile start -f | cat > file     (prefixed, multiplexed output)
+// Throughput = lines / (time the last line is in the file - time the generator began writing).
+// Then the file is checked line by line: lost, torn (not a whole generator line), duplicated
+// and reordered lines.
+import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cleanEnv, isAlive, onCleanup, readPidFile, removeDir, shortTmp, sleep, wallMs, waitFor } from './util.mjs';
+
+const GEN = fileURLToPath(new URL('../gen.mjs', import.meta.url));
+const NODE = process.execPath;
+const PAYLOAD = 'x'.repeat(90);
+const GEN_LINE = /^(\d{8}) x{90}$/;
+const PREFIXED = /^\d\d:\d\d:\d\d (\S+)\s+\| (.*)$/;
+
+function fileSize(path) {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+function tailHas(path, needle) {
+  let fd;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, 512);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('latin1').includes(needle);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Checks a captured output against what the generator wrote. */
+export function analyse(path, lines, { prefixed }) {
+  const text = readFileSync(path, 'latin1');
+  const seen = new Uint8Array(lines + 1);
+  let torn = 0;
+  let other = 0;
+  let reordered = 0;
+  let duplicated = 0;
+  let prev = 0;
+  const parts = text.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  else if (parts.length > 0) torn++; // a last line without its newline
+  for (const raw of parts) {
+    let body = raw;
+    if (prefixed) {
+      const m = PREFIXED.exec(raw);
+      if (m === null) {
+        torn++;
+        continue;
+      }
+      body = m[2];
+      if (m[1] !== 'gen.1') {
+        if (body.includes('xxxx')) torn++;
+        else other++;
+        continue;
+      }
+    }
+    const g = GEN_LINE.exec(body);
+    if (g === null) {
+      if (!prefixed || body.includes('xxxx') || /^\d{1,8}( |$)/.test(body)) torn++;
+      else other++; // supervisor messages about gen.1 ("Started with PID ...")
+      continue;
+    }
+    const n = Number(g[1]);
+    if (n < 1 || n > lines) {
+      torn++;
+      continue;
+    }
+    if (seen[n]) duplicated++;
+    seen[n] = 1;
+    if (n < prev) reordered++;
+    prev = n;
+  }
+  let lost = 0;
+  for (let n = 1; n <= lines; n++) if (!seen[n]) lost++;
+  return { lost, torn, reordered, duplicated, other_lines: other, bytes: text.length };
+}
+
+function spawnTracked(file, args, stdio, env = cleanEnv()) {
+  const child = spawn(file, args, { stdio, env });
+  const off = onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, exited: exited.then((v) => (off(), v)) };
+}
+
+async function finish(dir, out, t0Done, lines, prefixed, extra = {}) {
+  const gen = JSON.parse(readFileSync(join(dir, 'stat.json'), 'utf8'));
+  const seconds = (t0Done - gen.start) / 1000;
+  return {
+    lines_per_s: lines / seconds,
+    ms: seconds * 1000,
+    generator_write_ms: gen.end - gen.start,
+    ...analyse(out, lines, { prefixed }),
+    ...extra,
+  };
+}
+
+export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
+  const dir = shortTmp('pcb-log-');
+  const removeLater = onCleanup(() => removeDir(dir));
+  const stat = join(dir, 'stat.json');
+  const genArgs = [GEN, String(lines), stat, String(chunk)];
+  const expected = lines * 100;
+  const lastLine = `${String(lines).padStart(8, '0')} ${PAYLOAD}\n`;
+  const statReady = () => fileSize(stat) > 0;
+  try {
+    if (mode === 'direct-file') {
+      const out = join(dir, 'out.log');
+      const fd = openSync(out, 'w');
+      const g = spawnTracked(NODE, genArgs, ['ignore', fd, 'inherit']);
+      closeSync(fd);
+      await waitFor(() => fileSize(out) >= expected, { timeoutMs, what: 'direct file output' });
+      const done = wallMs();
+      await waitFor(statReady, { timeoutMs: 10_000 });
+      g.child.kill('SIGTERM');
+      await g.exited;
+      return await finish(dir, out, done, lines, false);
+    }
+    if (mode === 'direct-pipe') {
+      const out = join(dir, 'out.log');
+      const fd = openSync(out, 'w');
+      const g = spawnTracked(NODE, genArgs, ['ignore', 'pipe', 'inherit']);
+      const c = spawnTracked('cat', [], [g.child.stdout, fd, 'inherit']);
+      closeSync(fd);
+      await waitFor(() => tailHas(out, lastLine), { timeoutMs, what: 'piped output' });
+      const done = wallMs();
+      await waitFor(statReady, { timeoutMs: 10_000 });
+      g.child.kill('SIGTERM');
+      await Promise.all([g.exited, c.exited]);
+      return await finish(dir, out, done, lines, false);
+    }
+    // procodile modes: the generator is the only process of the app
+    writeFileSync(join(dir, 'Procfile'), `gen: ${NODE} ${genArgs.join(' ')}\n`);
+    if (mode === 'background') {
+      const out = join(dir, 'gen.log');
+      const start = spawnTracked(NODE, [cli, 'start', '-r', dir], ['ignore', 'ignore', 'inherit']);
+      const stopAll = onCleanup(() => stopDaemon(cli, dir));
+      try {
+        await waitFor(() => fileSize(out) >= expected, { timeoutMs, what: 'background log file' });
+        const done = wallMs();
+        await waitFor(statReady, { timeoutMs: 10_000 });
+        await start.exited;
+        return await finish(dir, out, done, lines, false);
+      } finally {
+        stopAll();
+        await stopDaemon(cli, dir);
+      }
+    }
+    if (mode === 'foreground') {
+      const out = join(dir, 'out.log');
+      const fd = openSync(out, 'w');
+      const p = spawnTracked(NODE, [cli, 'start', '-f', '-r', dir], ['ignore', 'pipe', 'inherit']);
+      const c = spawnTracked('cat', [], [p.child.stdout, fd, 'inherit']);
+      closeSync(fd);
+      await waitFor(() => tailHas(out, lastLine), { timeoutMs, what: 'foreground output' });
+      const done = wallMs();
+      await waitFor(statReady, { timeoutMs: 10_000 });
+      p.child.kill('SIGTERM');
+      await Promise.all([p.exited, c.exited]);
+      return await finish(dir, out, done, lines, true);
+    }
+    throw new Error(`unknown log mode ${mode}`);
+  } finally {
+    removeLater();
+    removeDir(dir);
+  }
+}
+
+async function stopDaemon(cli, dir) {
+  const sup = readPidFile(join(dir, 'pids', 'procodile.pid'));
+  if (sup === null || !isAlive(sup)) return;
+  const s = spawnTracked(NODE, [cli, 'stop', '-s', '--wait', '-r', dir], ['ignore', 'ignore', 'ignore']);
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 30_000);
+  await s.exited;
+  clearTimeout(timer);
+  if (isAlive(sup)) {
+    const k = spawnTracked(NODE, [cli, 'kill', '-r', dir], ['ignore', 'ignore', 'ignore']);
+    await k.exited;
+  }
+  await sleep(5);
+}

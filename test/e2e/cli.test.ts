@@ -1,0 +1,128 @@
+// The command line as a new user meets it: help, versions, and one clear error for every
+// broken configuration, never a stack trace.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { makeApp, runCli, type TestApp } from '../helpers/app.js';
+
+let apps: TestApp[] = [];
+function app(files: Record<string, string>): TestApp {
+  const created = makeApp(files);
+  apps.push(created);
+  return created;
+}
+afterEach(async () => {
+  await Promise.all(apps.map((a) => a.cleanup()));
+  apps = [];
+});
+
+function assertCleanError(result: { code: number | null; stderr: string }, pattern: RegExp): void {
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /^Error: /);
+  assert.match(result.stderr, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
+}
+
+describe('help and version', () => {
+  it('lists every command with `help` and with no arguments', async () => {
+    for (const args of [['help'], []]) {
+      const result = await runCli(args, { cwd: '/' });
+      assert.equal(result.code, 0);
+      for (const command of ['check_concurrency', 'console', 'exec', 'kill', 'log', 'reload', 'restart', 'run', 'start', 'status', 'stop']) {
+        assert.match(result.stdout, new RegExp(`^  ${command} +\\S`, 'm'), command);
+      }
+      assert.match(result.stdout, /procodile start --help/);
+    }
+  });
+
+  it('shows a command’s options with --help, from anywhere', async () => {
+    const result = await runCli(['start', '--help'], { cwd: '/' });
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /^Usage: procodile start \[options\]/);
+    assert.match(result.stderr, /Global options \(can be used before or after the subcommand\):/);
+    assert.match(result.stderr, /Subcommand options:/);
+    for (const flag of ['--foreground', '--dev', '--env-file', '--no-respawn', '--stop-when-none', '--clean', '--ports']) {
+      assert.ok(result.stderr.includes(flag), flag);
+    }
+  });
+
+  it('prints the version', async () => {
+    const result = await runCli(['-v'], { cwd: '/' });
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /^\d+\.\d+\.\d+ \(rev \w+\)\n$/);
+  });
+
+  it('rejects unknown commands, options and stray arguments', async () => {
+    assertCleanError(await runCli(['bogus'], { cwd: '/' }), /Invalid command `bogus'/);
+    const option = await runCli(['start', '--bogus'], { cwd: '/' });
+    assert.equal(option.code, 1);
+    assert.match(option.stderr, /^Invalid option: --bogus\n\nUsage: procodile start/);
+    const missing = await runCli(['status', '-r'], { cwd: '/' });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^Missing option for -r\n/);
+    assertCleanError(await runCli(['start', 'worker.1'], { cwd: '/' }), /Use `-p\/--processes` to target processes/);
+  });
+});
+
+describe('configuration errors', () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['no Procfile', {}, /Could not find Procfile in .*\/Procfile/],
+    ['an empty Procfile', { Procfile: '  \n' }, /Procfile/],
+    ['YAML syntax', { Procfile: 'web: echo "a: b"\n  bad: [\n' }, /Procfile:\d+/],
+    ['a duplicate name', { Procfile: 'web: a\nWEB: b\n' }, /Duplicate process name/],
+    ['an unknown key', { Procfile: 'web: a\n', 'Procfile.options': 'app_nmae: x\n' }, /Procfile\.options:1.*app_nmae.*app_name/],
+    ['a wrong type', { Procfile: 'web: a\n', 'Procfile.options': 'processes:\n  web:\n    quantity: two\n' }, /Procfile\.options:3.*quantity/],
+    ['an unknown process', { Procfile: 'web: a\n', 'Procfile.local': 'processes:\n  wbe:\n    quantity: 1\n' }, /Unknown process 'wbe'.*Procfile\.local/],
+    ['a bad restart mode', { Procfile: 'web: a\n', 'Procfile.options': 'processes:\n  web:\n    restart_mode: TERM\n' }, /restart_mode/],
+    ['a bad signal', { Procfile: 'web: a\n', 'Procfile.options': 'processes:\n  web:\n    term_signal: SIGNOPE\n' }, /term_signal/],
+  ];
+  for (const [what, files, pattern] of cases) {
+    it(`reports ${what} clearly and starts nothing`, async () => {
+      const a = app(files);
+      const result = await runCli(['start'], { cwd: a.root, env: { PROCODILE_CONFIG: a.path('no-global-config') } });
+      assertCleanError(result, pattern);
+      assert.doesNotMatch(result.stdout, /Started/);
+    });
+  }
+
+  it('answers status with NotRunning when no supervisor runs', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n' });
+    const simple = await runCli(['status', '--simple'], { cwd: a.root });
+    assert.equal(simple.code, 0);
+    assert.equal(simple.stdout, "NotRunning || Procodile supervisor isn't running\n");
+    assertCleanError(await runCli(['status'], { cwd: a.root }), /Procodile supervisor isn't running/);
+    assertCleanError(await runCli(['stop'], { cwd: a.root }), /Procodile supervisor isn't running/);
+    assertCleanError(await runCli(['start', '--no-supervisor'], { cwd: a.root }), /--no-supervisor/);
+  });
+
+  it('rejects an unknown process name given to start', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n' });
+    assertCleanError(await runCli(['start', '-p', 'wbe'], { cwd: a.root }), /Unknown process 'wbe'/);
+  });
+});
+
+describe('check and systemd', () => {
+  it('validates the configuration and finds conflicts between applications', async () => {
+    const one = app({ Procfile: 'web: a\n', 'Procfile.options': 'pid_root: /tmp/pc-shared-pids\n' });
+    const two = app({ Procfile: 'web: b\n', 'Procfile.options': 'pid_root: /tmp/pc-shared-pids\n' });
+    const ok = await runCli(['check'], { cwd: one.root });
+    assert.equal(ok.code, 0, ok.stderr);
+    const global = app({ 'procodile.yml': `- name: one\n  root: ${one.root}\n- name: two\n  root: ${two.root}\n` });
+    const all = await runCli(['check', '--all'], { cwd: '/', env: { PROCODILE_CONFIG: global.path('procodile.yml') } });
+    assert.equal(all.code, 1);
+    assert.match(all.stdout, /conflict .*pid/i);
+  });
+
+  it('prints a unit for systemd in both modes', async () => {
+    const a = app({ Procfile: 'web: a\n' });
+    const simple = await runCli(['systemd', '--user'], { cwd: a.root });
+    assert.equal(simple.code, 0, simple.stderr);
+    assert.match(simple.stdout, /^Type=simple$/m);
+    assert.match(simple.stdout, new RegExp(`^ExecStart=\\S+ -- \\S+procodile\\.cjs -r ${a.root} start --foreground$`, 'm'));
+    assert.match(simple.stdout, /^WantedBy=default\.target$/m);
+    const oneshot = await runCli(['systemd', '--mode', 'oneshot'], { cwd: a.root });
+    assert.match(oneshot.stdout, /^ExecStart=.* start --clean$/m);
+    assert.match(oneshot.stdout, /^ExecStop=.* stop --stop-supervisor --wait$/m);
+    assert.match(oneshot.stdout, /^RemainAfterExit=yes$/m);
+    assert.match(oneshot.stdout, /^WantedBy=multi-user\.target$/m);
+  });
+});
