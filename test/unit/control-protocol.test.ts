@@ -1,0 +1,52 @@
+// Every request line is validated before it reaches the supervisor (D11).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { encodeRequest, parseRequest } from '../../src/control/protocol.js';
+import { socketAddress } from '../../src/control/socket-address.js';
+
+describe('parseRequest', () => {
+  it('accepts the Procodile 2 commands with their options', () => {
+    assert.deepEqual(parseRequest('status {}'), { ok: true, command: 'status', options: {} });
+    const start = parseRequest('start_processes {"process_names":["web","worker.2"],"tag":"v2","port_allocations":{"web":3000}}');
+    assert.equal(start.ok, true);
+    assert.deepEqual(parseRequest('check_concurrency {"reload":false}'), {
+      ok: true,
+      command: 'check_concurrency',
+      options: { reload: false },
+    });
+    assert.equal(parseRequest('stop {"process_names":null}').ok, true, 'null fields are ignored');
+  });
+
+  it('answers unknown commands with 404 Invalid command', () => {
+    assert.deepEqual(parseRequest('not-a-command {}'), { ok: false, code: 404, message: 'Invalid command' });
+  });
+
+  it('rejects malformed requests with 400 and a reason', () => {
+    for (const line of ['status', 'status {', 'status []', 'status "x"', 'stop {"process_names":"web"}', 'stop {"process_names":[1]}', 'restart {"bogus":1}', 'start_processes {"port_allocations":{"web":70000}}', 'check_concurrency {"reload":"no"}']) {
+      const parsed = parseRequest(line);
+      assert.equal(parsed.ok, false, line);
+      if (!parsed.ok) assert.equal(parsed.code, 400, line);
+    }
+  });
+
+  it('round-trips what the client encodes', () => {
+    const line = encodeRequest('restart', { process_names: ['web'], tag: 'x' });
+    assert.ok(line.endsWith('\n'));
+    assert.deepEqual(parseRequest(line.trimEnd()), { ok: true, command: 'restart', options: { process_names: ['web'], tag: 'x' } });
+  });
+});
+
+describe('socketAddress', () => {
+  it('uses short paths as they are', () => {
+    const address = socketAddress('/tmp/x/pids/procodile.sock');
+    assert.equal(address.address, '/tmp/x/pids/procodile.sock');
+    address.release();
+  });
+  it('reaches long paths through the directory descriptor', () => {
+    const long = `/tmp/${'d'.repeat(120)}/procodile.sock`;
+    assert.throws(() => socketAddress(long), /ENOENT/, 'the directory must exist to be opened');
+    const address = socketAddress(`/tmp/${'/'.repeat(110)}procodile.sock`);
+    assert.match(address.address, /^\/proc\/self\/fd\/\d+\/procodile\.sock$/);
+    address.release();
+  });
+});
