@@ -223,7 +223,8 @@ export class Supervisor {
     const stopped: InstanceJson[] = [];
     for (const entry of this.#longRunning()) {
       const active = entry.instances.filter((i) => i.state !== 'stopping' && i.state !== 'stopped');
-      for (const extra of active.slice(entry.definition.quantity)) {
+      // The oldest instances go first (spec 7.3), as in a restart.
+      for (const extra of active.slice(0, Math.max(0, active.length - entry.definition.quantity))) {
         void this.lifecycle.stop(extra);
         stopped.push(this.json(extra));
       }

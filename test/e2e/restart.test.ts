@@ -18,6 +18,15 @@ afterEach(async () => {
   apps = [];
 });
 
+/** A file of the app, or '' while it does not exist yet. */
+function readSoft(a: TestApp, rel: string): string {
+  try {
+    return a.read(rel);
+  } catch {
+    return '';
+  }
+}
+
 /** Output lines, without the trailing empty one. */
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
@@ -86,12 +95,13 @@ describe('restart modes', () => {
       const out = await ok(a, ['restart']);
       assert.deepEqual(lines(out).sort(), ['Restarted web.1 -> web.3', 'Restarted web.2 -> web.4']);
     });
-    assert.equal(fewest, 0, 'term-start has a moment without instances (and the poller sees it)');
+    // Each replacement waits for its old instance to exit: the poller sees fewer than two.
+    assert.ok(fewest < 2, `term-start had a moment below quantity (fewest ${fewest})`);
     for (const old of before) assert.equal(isAlive(old.pid!), false, `${old.description} has exited`);
     const after = await waitForRunning(a, 'web', 2);
     assert.deepEqual(after.map((i) => i.description).sort(), ['web.3', 'web.4']);
     assert.deepEqual(after.map((i) => i.port).sort(), [42100, 42101], 'each replacement keeps its port');
-    await waitFor(() => a.read('web.log').includes('web 42100 says bonjour'), 5000, 'the new env in web.log');
+    await waitFor(() => readSoft(a, 'web.log').includes('web 42100 says bonjour'), 5000, 'the new env in web.log');
     await stopAll(a);
   });
 
@@ -124,17 +134,17 @@ describe('restart modes', () => {
       const a = app({
         Procfile: 'web: sh web.sh\n',
         'web.sh':
-          'sleep 300 &\necho $! > child.pid\n' +
           `trap 'echo got ${signal} >> signals.txt' ${signal}\n` +
+          'sleep 300 &\necho $! > child.pid\n' +
           'while true; do sleep 0.1; done\n',
         'Procfile.options': `stop_timeout: 1\nprocesses:\n  web:\n    restart_mode: ${mode}\n    env:\n      V: one\n`,
       });
       await startDaemon(a);
       const [web] = await waitForRunning(a, 'web', 1);
-      const child = await waitFor(() => Number(a.read('child.pid').trim()) || undefined, 5000, 'the child pid');
+      const child = await waitFor(() => Number(readSoft(a, 'child.pid').trim()) || undefined, 5000, 'the child pid');
       let out = await ok(a, ['restart']);
       assert.deepEqual(lines(out), ['Restarted web.1']);
-      await waitFor(() => a.read('signals.txt').includes(`got ${signal}`), 5000, `the ${signal} trap to run`);
+      await waitFor(() => readSoft(a, 'signals.txt').includes(`got ${signal}`), 5000, `the ${signal} trap to run`);
       assert.ok(isAlive(child), 'the child in the same group was not signalled');
       const [same] = await waitForRunning(a, 'web', 1);
       assert.equal(same!.pid, web!.pid, 'the same process keeps running');

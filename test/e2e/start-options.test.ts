@@ -1,0 +1,105 @@
+// `start` flags on a fresh supervisor, the process title, and processes that hand their pid on.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, it } from 'node:test';
+import { isAlive } from '../../src/proc/liveness.js';
+import { makeApp, readPid, waitFor, type TestApp } from '../helpers/app.js';
+import { cli, instancesOf, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
+
+let apps: TestApp[] = [];
+function app(files: Record<string, string>): TestApp {
+  const created = makeApp(files);
+  apps.push(created);
+  return created;
+}
+afterEach(async () => {
+  await Promise.all(apps.map((a) => a.cleanup()));
+  apps = [];
+});
+
+describe('start options', () => {
+  it('--no-processes starts only the supervisor; -p and -t start and tag a subset later', async () => {
+    const a = app({ Procfile: 'web: sleep 300\nworker: sleep 300\n' });
+    await startDaemon(a, ['--no-processes']);
+    const empty = await status(a);
+    assert.deepEqual(Object.values(empty.instances).flat(), []);
+    const start = await cli(a, ['start', '-p', 'worker', '-t', 'release-7']);
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stdout, /^Started worker\.1 \(PID: \d+\)$/m);
+    const [worker] = await waitForRunning(a, 'worker', 1);
+    assert.equal(worker!.tag, 'release-7');
+    assert.equal(instancesOf(await status(a), 'web').length, 0);
+    await stopAll(a);
+  });
+
+  it('-p on a fresh supervisor starts only the named processes', async () => {
+    const a = app({ Procfile: 'web: sleep 300\nworker: sleep 300\n' });
+    await startDaemon(a, ['-p', 'web']);
+    await waitForRunning(a, 'web', 1);
+    assert.equal(instancesOf(await status(a), 'worker').length, 0);
+    await stopAll(a);
+  });
+
+  it('--ports fixes a port per process', async () => {
+    const a = app({ Procfile: 'web: sleep 300\napi: sleep 300\n' });
+    await startDaemon(a, ['--ports', 'web:43210,api:0']);
+    const [web] = await waitForRunning(a, 'web', 1);
+    const [api] = await waitForRunning(a, 'api', 1);
+    assert.equal(web!.port, 43210);
+    assert.ok(api!.port! >= 20000 && api!.port! <= 29999, `random port ${api!.port}`);
+    await stopAll(a);
+  });
+
+  it('--env-file feeds variables, and a missing file is a reported start failure, not a crash', async () => {
+    const a = app({
+      Procfile: "web: sh -c 'echo \"fruit=$FRUIT\"; exec sleep 300'\n",
+      '.env': '# comment\nexport FRUIT="orange"\n',
+    });
+    await startDaemon(a, ['--env-file']);
+    await waitForRunning(a, 'web', 1);
+    await waitFor(() => a.read('web.log').includes('fruit=orange'), 5000, 'the env file value');
+    await stopAll(a);
+
+    const b = app({ Procfile: 'web: sleep 300\nother: sleep 300\n' });
+    const start = await cli(b, ['start', '--env-file', 'missing.env']);
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stdout, /Started Procodile supervisor with PID/);
+    assert.match(start.stderr, /Active issues:/);
+    assert.match(start.stderr, /Process 'web' failed to start: .*missing\.env.*could not be found/);
+    await stopAll(b);
+  });
+
+  it('names the supervisor process after the application', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'app_name: shop\n' });
+    await startDaemon(a);
+    const pid = readPid(a.path('pids/procodile.pid'))!;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    assert.match(cmdline, new RegExp(`^\\[procodile\\] shop \\(${a.root}\\)`));
+    const pretty = await cli(a, ['status', '--json-pretty']);
+    assert.match(pretty.stdout, /^\{\n {2}"version": /);
+    assert.equal((JSON.parse(pretty.stdout) as { app_name: string }).app_name, 'shop');
+    await stopAll(a);
+  });
+});
+
+describe('a process that writes its successor into PID_FILE', () => {
+  it('is followed to the new pid instead of being respawned', async () => {
+    const a = app({ Procfile: 'web: sh -c \'sleep 300 & echo $! > "$PID_FILE"; sleep 1\'\n' });
+    await startDaemon(a);
+    const [first] = await waitForRunning(a, 'web', 1);
+    const successor = await waitFor(
+      async () => {
+        const [web] = instancesOf(await status(a), 'web');
+        return web !== undefined && web.pid !== first!.pid && web.status === 'running' ? web : undefined;
+      },
+      8000,
+      'the successor pid',
+    );
+    assert.equal(successor.description, 'web.1');
+    assert.equal(successor.respawns, 0, 'following a pid is not a respawn');
+    assert.equal(readPid(a.path('pids/web.1.pid')), successor.pid);
+    await waitFor(() => a.read('procodile.log').includes(`PID file changed, Updated pid to ${successor.pid}`), 3000, 'the log line');
+    await stopAll(a);
+    assert.equal(isAlive(successor.pid!), false);
+  });
+});
