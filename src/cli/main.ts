@@ -1,7 +1,5 @@
 // The CLI edge: parse argv, find the application, run one command, print its errors, and
 // turn everything into an exit code. The only module that ends the process.
-import { spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { resolveAppLocation, type GlobalConfigEntry } from '../config/app-resolution.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/types.js';
@@ -36,6 +34,7 @@ function chooserFor(term: Terminal) {
     term.out(term.color.bgMagenta(term.color.white('Choose an application:')));
     const cells = entries.map((e, i) => `${i + 1}) ${(e.name ?? e.root).slice(0, 28)}`.padEnd(30));
     for (let i = 0; i < cells.length; i += 3) term.out(cells.slice(i, i + 3).join(''));
+    const { createInterface } = await import('node:readline');
     const rl = createInterface({ input: process.stdin });
     const answer = await new Promise<string | undefined>((resolve) => {
       rl.once('line', resolve);
@@ -67,8 +66,9 @@ async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
 }
 
 /** Re-runs the whole command as the configured user (spec 3.5); undefined when not needed. */
-function reexecAsUser(config: AppConfig, term: Terminal, argv: string[]): number | undefined {
+async function reexecAsUser(config: AppConfig, term: Terminal, argv: string[]): Promise<number | undefined> {
   if (config.user === undefined || config.user === process.env.USER) return undefined;
+  const { spawnSync } = await import('node:child_process');
   term.err(term.errColor.red(`Procodile must be run as ${config.user}. Re-executing as ${config.user}...`));
   const result = spawnSync('sudo', ['-H', '-u', config.user, '--', process.execPath, '--', cliPath(), ...argv], {
     stdio: 'inherit',
@@ -119,7 +119,7 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   }
   const load = HANDLERS[args.command]();
   const app = await loadApp(args, term);
-  const viaSudo = reexecAsUser(app, term, argv);
+  const viaSudo = await reexecAsUser(app, term, argv);
   if (viaSudo !== undefined) return viaSudo;
   const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
   return (await load)(context);
