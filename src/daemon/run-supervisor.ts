@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger.js';
 import { OutputRelay } from '../logging/output-relay.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { installSignalHandlers } from './signals.js';
+import { notifySystemd } from './systemd-notify.js';
 
 export interface RunOptions
   extends Omit<SupervisorOptions, 'logger' | 'relay' | 'onShutdown' | 'loadConfig'> {
@@ -42,8 +43,8 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
       case 'status':
         return Promise.resolve(supervisor.status());
       case 'reload_config': {
-        const result = supervisor.reload();
-        return result.ok ? Promise.resolve({ ok: true }) : Promise.reject(result.error);
+        const result = supervisor.reloadConfig();
+        return result.ok ? Promise.resolve(result.value) : Promise.reject(result.error);
       }
       case 'start_processes':
         return supervisor.startProcesses(request as Requests['start_processes']);
@@ -63,13 +64,16 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
     rmSync(config.supervisorPidPath, { force: true });
     return 1;
   }
-  const removeSignalHandlers = installSignalHandlers(supervisor, logger);
+  const removeSignalHandlers = installSignalHandlers(supervisor, logger, () => {
+    void notifySystemd('STOPPING=1', options.env, logger);
+  });
   try {
     await supervisor.start();
   } catch (error) {
     logger.log('system', `Supervisor startup failed: ${(error as Error).stack ?? String(error)}`);
     void supervisor.stopAll();
   }
+  await notifySystemd('READY=1', options.env, logger);
   const code = await done;
   removeSignalHandlers();
   server.close();

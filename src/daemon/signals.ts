@@ -4,12 +4,13 @@ import type { Logger } from '../logging/logger.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { signalGroup } from '../proc/process-group.js';
 
-export function installSignalHandlers(supervisor: Supervisor, logger: Logger): () => void {
+export function installSignalHandlers(supervisor: Supervisor, logger: Logger, onStopping: () => void): () => void {
   let stopRequests = 0;
   const stop = (signal: NodeJS.Signals): void => {
     logger.log('system', `Supervisor received ${signal.replace(/^SIG/, '')} signal`);
     stopRequests += 1;
     if (stopRequests === 1) {
+      onStopping();
       logger.log('system', 'Stopping all processes (send the signal again to kill them at once)');
       void supervisor.stopAll();
       return;

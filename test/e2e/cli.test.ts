@@ -114,9 +114,14 @@ describe('check and systemd', () => {
 
   it('prints a unit for systemd in both modes', async () => {
     const a = app({ Procfile: 'web: a\n' });
-    const simple = await runCli(['systemd', '--user'], { cwd: a.root });
+    const simple = await runCli(['systemd', '--user'], { cwd: a.root, env: { PATH: '/nonexistent' } });
     assert.equal(simple.code, 0, simple.stderr);
     assert.match(simple.stdout, /^Type=simple$/m);
+    a.write({ 'bin/systemd-notify.sh': '#!/bin/sh\n' });
+    const { renameSync } = await import('node:fs');
+    renameSync(a.path('bin/systemd-notify.sh'), a.path('bin/systemd-notify'));
+    const notify = await runCli(['systemd', '--user'], { cwd: a.root, env: { PATH: a.path('bin') } });
+    assert.match(notify.stdout, /^Type=notify\nNotifyAccess=all$/m);
     assert.match(simple.stdout, new RegExp(`^ExecStart=\\S+ -- \\S+procodile\\.cjs -r ${a.root} start --foreground$`, 'm'));
     assert.match(simple.stdout, /^WantedBy=default\.target$/m);
     const oneshot = await runCli(['systemd', '--mode', 'oneshot'], { cwd: a.root });

@@ -68,6 +68,32 @@ describe('foreground supervisor', () => {
     await once(child, 'exit');
   });
 
+  it('tells systemd when it is ready and when it is stopping (Type=notify)', async () => {
+    const a = makeApp({ Procfile: 'web: sleep 300\n' });
+    apps.push(a);
+    a.write({ 'bin/notify.sh': '#!/bin/sh\necho "$NOTIFY_SOCKET $*" >> "$(dirname "$0")/../notified"\n' });
+    const { renameSync } = await import('node:fs');
+    renameSync(a.path('bin/notify.sh'), a.path('bin/systemd-notify'));
+    const child = spawnCli(['start', '-f'], {
+      cwd: a.root,
+      env: { NOTIFY_SOCKET: '/run/fake-notify', PATH: `${a.path('bin')}:${process.env.PATH ?? ''}` },
+    });
+    const output = new OutputWatcher(child);
+    const read = () => {
+      try {
+        return a.read('notified');
+      } catch {
+        return '';
+      }
+    };
+    await waitFor(() => read().includes('READY=1'), 5000, 'READY=1');
+    assert.match(read(), new RegExp(`^/run/fake-notify MAINPID=${child.pid} READY=1$`, 'm'));
+    assert.match(output.text, /Started with PID/, 'ready only after the processes started');
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    assert.match(read(), /MAINPID=\d+ STOPPING=1$/m);
+  });
+
   it('stops on SIGTERM with exit status 0 (systemd stop)', async () => {
     const a = makeApp({ Procfile: 'web: sleep 300\n' });
     apps.push(a);

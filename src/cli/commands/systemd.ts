@@ -1,10 +1,23 @@
 // `procodile systemd`: prints a unit that runs this application under systemd (D8).
+import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { CommandHandler } from '../context.js';
 
 /** Quotes a word for a unit file's ExecStart (systemd's own quoting, close to the shell's). */
 function quote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `"${word.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+function onPath(program: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(':').some((dir) => {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export const runSystemd: CommandHandler = (ctx) => {
@@ -19,8 +32,10 @@ export const runSystemd: CommandHandler = (ctx) => {
   if (!userUnit) lines.push(`User=${app.user ?? userInfo().username}`);
   lines.push('LimitCORE=infinity', 'LimitNOFILE=infinity', 'LimitNPROC=infinity');
   if (mode === 'simple') {
+    // Type=notify lets systemd know when every process has started; it needs systemd-notify.
+    const notify = onPath('systemd-notify', ctx.env);
     lines.push(
-      'Type=simple',
+      ...(notify ? ['Type=notify', 'NotifyAccess=all'] : ['Type=simple']),
       `ExecStart=${base} start --foreground`,
       'ExecReload=/bin/kill -HUP $MAINPID',
       // TERM makes the supervisor stop every instance (D6); systemd must wait for that.
