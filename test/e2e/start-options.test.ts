@@ -69,6 +69,40 @@ describe('start options', () => {
     await stopAll(b);
   });
 
+  it('layers the env file between the global and the process env, below procodile’s own', async () => {
+    const a = app({
+      Procfile: "app1: sh -c 'env > env.txt; exec sleep 300'\n",
+      'Procfile.options':
+        'env:\n  FRUIT: apple\n  VEGETABLE: potato\nprocesses:\n  app1:\n    allocate_port_from: 41300\n    env:\n      VEGETABLE: carrot\n',
+      '.env': 'FRUIT=orange\nVEGETABLE=onion\nANIMAL=cat\nPROC_NAME=wrong\nAPP_ROOT=/elsewhere/wrong\nPORT=9999\n',
+    });
+    await startDaemon(a, ['--env-file', '.env']);
+    await waitForRunning(a, 'app1', 1);
+    const env = await waitFor(() => {
+      try {
+        const text = a.read('env.txt');
+        return text.includes('ANIMAL=') ? text : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 5000, 'the env dump');
+    assert.match(env, /^FRUIT=orange$/m);
+    assert.match(env, /^VEGETABLE=carrot$/m);
+    assert.match(env, /^ANIMAL=cat$/m);
+    assert.match(env, /^PROC_NAME=app1\.1$/m);
+    assert.match(env, new RegExp(`^APP_ROOT=${a.root}$`, 'm'));
+    assert.match(env, /^PORT=41300$/m);
+
+    // The file is read again at every start: without it, a restart fails visibly.
+    const { rmSync } = await import('node:fs');
+    rmSync(a.path('.env'));
+    const restart = await cli(a, ['restart']);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.match(restart.stderr, /Active issues:/);
+    assert.match(restart.stderr, /Process 'app1' failed to start: .*\.env could not be found/);
+    await stopAll(a);
+  });
+
   it('names the supervisor process after the application', async () => {
     const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'app_name: shop\n' });
     await startDaemon(a);
