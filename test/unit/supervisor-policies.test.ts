@@ -1,30 +1,12 @@
 // Pure decisions of the supervisor: respawning, selectors, ports, the shell rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProcessDefinition } from '../../src/config/types.js';
 import { needsShell, toInvocation } from '../../src/supervisor/command-line.js';
 import { choosePort } from '../../src/supervisor/port-allocator.js';
 import { decideRespawn } from '../../src/supervisor/respawn-policy.js';
 import { matchesSelector, parseSelector } from '../../src/supervisor/selectors.js';
+import { definition } from '../helpers/fixtures.js';
 
-export function definition(overrides: Partial<ProcessDefinition> = {}): ProcessDefinition {
-  return {
-    name: 'web',
-    command: 'sleep 300',
-    color: 'magenta',
-    quantity: 1,
-    restartMode: 'term-start',
-    maxRespawns: 5,
-    respawnWindow: 3600,
-    logPath: '/tmp/web.log',
-    termSignal: 'SIGTERM',
-    networkProtocol: 'tcp',
-    randomDelay: 0,
-    env: {},
-    stopTimeout: 10,
-    ...overrides,
-  };
-}
 
 describe('decideRespawn', () => {
   const limits = { maxRespawns: 2, respawnWindow: 60 };
