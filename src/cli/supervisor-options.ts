@@ -2,6 +2,7 @@
 import { isAbsolute, join } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/types.js';
+import type { StatusReply } from '../control/protocol.js';
 import { ProcodileError } from '../errors.js';
 import type { RunOptions } from '../daemon/run-supervisor.js';
 import { VERSION } from '../version.js';
@@ -15,6 +16,19 @@ export function processNames(ctx: CommandContext): string[] | undefined {
   const selectors = parseProcessSelectors(value);
   if (!selectors.ok) throw selectors.error;
   return selectors.value.map((s) => (s.instance === undefined ? s.name : `${s.name}.${s.instance}`));
+}
+
+/**
+ * Processes a running supervisor still has instances of but the files on disk no longer
+ * configure: those it has marked removed, and those it will mark at its next reload.
+ */
+export function removedButRunning(status: StatusReply | undefined, config: AppConfig): string[] {
+  if (status === undefined) return [];
+  const configured = new Set(config.processes.map((p) => p.name));
+  return status.processes
+    .filter((p) => p.removed || !configured.has(p.name))
+    .filter((p) => (status.instances[p.name] ?? []).length > 0)
+    .map((p) => p.name);
 }
 
 /** Names given to start/restart must be configured processes (spec 2.4, with Q6 fixed). */

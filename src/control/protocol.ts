@@ -71,6 +71,17 @@ export interface StatusReply {
   loaded_at: number;
 }
 
+/** procodile addition: one thing a reload changed (spec 7.4). */
+export interface ReloadChangeJson {
+  kind: 'added' | 'removed' | 'command-changed' | 'options-changed' | 'env-changed';
+  /** The process; absent for the global env. */
+  name?: string;
+  /** removed: instances still running; changed: instances running with the old settings. */
+  running?: number;
+  /** options-changed: the option names (as in Procfile.options) that differ. */
+  options?: string[];
+}
+
 export interface RestartChange {
   previous_instance: InstanceJson | null;
   current_instance: InstanceJson | null;
@@ -78,7 +89,8 @@ export interface RestartChange {
 
 export interface Requests {
   status: Record<string, never>;
-  reload_config: Record<string, never>;
+  /** `report_changes` (procodile addition) asks for the `changes` of the reply. */
+  reload_config: { report_changes?: boolean };
   start_processes: { process_names?: string[]; tag?: string; port_allocations?: Record<string, number> };
   stop: { process_names?: string[]; stop_supervisor?: boolean };
   restart: { process_names?: string[]; tag?: string };
@@ -87,10 +99,11 @@ export interface Requests {
 
 export interface Replies {
   status: StatusReply;
-  reload_config: { ok: true };
+  reload_config: { ok: true; changes?: ReloadChangeJson[] };
   start_processes: { started_instances: InstanceJson[] };
   stop: { stopped_instances: InstanceJson[] };
-  restart: { changes: RestartChange[] };
+  /** `warnings` is a procodile addition: what the user should know about the changes. */
+  restart: { changes: RestartChange[]; warnings?: string[] };
   check_concurrency: { started_instances: InstanceJson[]; stopped_instances: InstanceJson[] };
 }
 
@@ -123,6 +136,7 @@ function checkOptions(command: CommandName, body: Record<string, unknown>): stri
       !Array.isArray(v) &&
       Object.values(v).every((p) => Number.isInteger(p) && (p as number) >= 0 && (p as number) < 65536),
     reload: (v) => typeof v === 'boolean',
+    report_changes: (v) => typeof v === 'boolean',
     stop_supervisor: (v) => typeof v === 'boolean',
   };
   for (const [key, value] of Object.entries(body)) {

@@ -44,7 +44,10 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
         return Promise.resolve(supervisor.status());
       case 'reload_config': {
         const result = supervisor.reloadConfig();
-        return result.ok ? Promise.resolve(result.value) : Promise.reject(result.error);
+        if (!result.ok) return Promise.reject(result.error);
+        // Procodile 2 clients get exactly `{"ok":true}`; ours ask for the changes too.
+        const wanted = (request as Requests['reload_config']).report_changes === true;
+        return Promise.resolve(wanted ? result.value : { ok: true });
       }
       case 'start_processes':
         return supervisor.startProcesses(request as Requests['start_processes']);

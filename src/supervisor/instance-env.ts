@@ -9,6 +9,14 @@ export interface ManagedVariables {
   port?: number;
 }
 
+/**
+ * What an instance was started with, as far as the configuration decides it: a signal-only
+ * restart (usr1/usr2) compares this to tell the user that their changes did not apply.
+ */
+export function launchFingerprint(app: AppConfig, definition: ProcessDefinition): string {
+  return JSON.stringify([definition.command, app.env, definition.env]);
+}
+
 export function buildInstanceEnv(
   inherited: NodeJS.ProcessEnv,
   app: AppConfig,

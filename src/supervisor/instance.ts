@@ -36,6 +36,8 @@ export class Instance {
   /** Process group to signal; our children lead their own (D3). */
   pgid?: number;
   stopping?: Promise<void>;
+  /** launchFingerprint() of the configuration it was started with; unknown when adopted. */
+  launchedWith?: string;
 
   constructor(processName: string, id: number) {
     this.processName = processName;

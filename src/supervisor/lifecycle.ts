@@ -8,7 +8,7 @@ import type { OutputRelay } from '../logging/output-relay.js';
 import { groupHasLiveMembers, isAlive, readProcStat } from '../proc/liveness.js';
 import { signalGroup, signalPid } from '../proc/process-group.js';
 import type { Instance } from './instance.js';
-import { buildInstanceEnv } from './instance-env.js';
+import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
 import type { IssueTracker } from './issues.js';
 import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid-files.js';
 import { choosePort, findRandomPort, type PortRules } from './port-allocator.js';
@@ -101,7 +101,10 @@ export class Lifecycle {
     instance.state = 'running';
     instance.forced = false;
     instance.tag = this.#host.currentTag() ?? instance.tag;
-    writePidFile(pidFile, pid);
+    instance.launchedWith = launchFingerprint(app, definition);
+    // The child may already have written its successor there (it can run before we get here).
+    const early = readPidFile(pidFile);
+    if (early === undefined || early === pid || readProcStat(early)?.pgid !== pid) writePidFile(pidFile, pid);
     if (relay !== undefined) {
       if (child.stdout) relay.attach(instance.description, definition.color, child.stdout);
       if (child.stderr) relay.attach(instance.description, definition.color, child.stderr);

@@ -17,7 +17,32 @@ export interface ProcessEntry {
 export type ReloadChange =
   | { kind: 'added'; name: string }
   | { kind: 'removed'; name: string }
-  | { kind: 'command-changed'; name: string };
+  | { kind: 'command-changed'; name: string }
+  | { kind: 'options-changed'; name: string; options: string[] };
+
+/** Definition fields as the option names users write in Procfile.options. */
+const OPTION_NAMES: [keyof ProcessDefinition, string][] = [
+  ['schedule', 'at'],
+  ['quantity', 'quantity'],
+  ['restartMode', 'restart_mode'],
+  ['maxRespawns', 'max_respawns'],
+  ['respawnWindow', 'respawn_window'],
+  ['logPath', 'log_path'],
+  ['termSignal', 'term_signal'],
+  ['allocatePortFrom', 'allocate_port_from'],
+  ['proxyPort', 'proxy_port'],
+  ['proxyAddress', 'proxy_address'],
+  ['networkProtocol', 'network_protocol'],
+  ['randomDelay', 'random_delay'],
+  ['env', 'env'],
+  ['stopTimeout', 'stop_timeout'],
+];
+
+function changedOptions(before: ProcessDefinition, after: ProcessDefinition): string[] {
+  return OPTION_NAMES.filter(([field]) => JSON.stringify(before[field]) !== JSON.stringify(after[field])).map(
+    ([, option]) => option,
+  );
+}
 
 export class ProcessTable {
   readonly #entries = new Map<string, ProcessEntry>();
@@ -42,9 +67,14 @@ export class ProcessTable {
     return this.entries().flatMap((e) => e.instances);
   }
 
-  newInstance(entry: ProcessEntry): Instance {
+  /** Takes the next instance id, for an instance that will be created later. */
+  reserveId(entry: ProcessEntry): number {
     entry.lastId = entry.lastId >= MAX_INSTANCE_ID ? 1 : entry.lastId + 1;
-    const instance = new Instance(entry.definition.name, entry.lastId);
+    return entry.lastId;
+  }
+
+  newInstance(entry: ProcessEntry, id = this.reserveId(entry)): Instance {
+    const instance = new Instance(entry.definition.name, id);
     entry.instances.push(instance);
     return instance;
   }
@@ -91,6 +121,8 @@ export class ProcessTable {
       if (existing.definition.command !== definition.command) {
         changes.push({ kind: 'command-changed', name: definition.name });
       }
+      const options = changedOptions(existing.definition, definition);
+      if (options.length > 0) changes.push({ kind: 'options-changed', name: definition.name, options });
       existing.definition = { ...definition, color: existing.definition.color };
       existing.removed = false;
       this.#entries.set(definition.name, existing);

@@ -1,15 +1,20 @@
 // Restarting instances by their process's restart_mode (spec 7.1, 7.2): replace or signal
 // each selected instance, then bring every process in scope to its quantity.
+import type { AppConfig } from '../config/types.js';
 import type { InstanceJson, RestartChange } from '../control/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { signalPid } from '../proc/process-group.js';
 import type { Instance } from './instance.js';
+import { launchFingerprint } from './instance-env.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ProcessEntry, ProcessTable } from './process-table.js';
 import { matchesSelector, type Selector } from './selectors.js';
 
 export interface RestartScope {
+  app: AppConfig;
   entries: ProcessEntry[];
+  /** The tag given with this restart, if any: signalled instances take it too (spec 7.1). */
+  tag?: string;
   selectors?: Selector[];
   table: ProcessTable;
   lifecycle: Lifecycle;
@@ -17,9 +22,20 @@ export interface RestartScope {
   json: (instance: Instance) => InstanceJson;
 }
 
+export interface RestartOutcome {
+  changes: RestartChange[];
+  /** Things the user should know, e.g. changes that a signalled process did not pick up. */
+  warnings: string[];
+}
+
 const isActive = (i: Instance): boolean => i.state !== 'stopping' && i.state !== 'stopped';
 
-async function replace(scope: RestartScope, entry: ProcessEntry, old: Instance): Promise<RestartChange> {
+async function replace(
+  scope: RestartScope,
+  entry: ProcessEntry,
+  old: Instance,
+  warn: (text: string) => void,
+): Promise<RestartChange | undefined> {
   const { definition } = entry;
   const log = (message: string): void => scope.logger.log(old.description, message, definition.color);
   log(`Restarting using ${definition.restartMode} mode`);
@@ -32,35 +48,59 @@ async function replace(scope: RestartScope, entry: ProcessEntry, old: Instance):
       if (old.isAlive() && old.pid !== undefined) {
         const signal = mode === 'usr1' ? 'SIGUSR1' : 'SIGUSR2';
         signalPid(old.pid, signal);
+        if (scope.tag !== undefined) old.tag = scope.tag;
         log(`Sent ${signal.replace('SIG', '')} signal to process ${old.pid}`);
-        log('The process was only signalled: changes to its command or environment apply once it is restarted for real');
+        // The process keeps the command and environment it was started with (Ruby PR #42).
+        if (old.launchedWith !== launchFingerprint(scope.app, definition)) {
+          const what = old.launchedWith === undefined ? 'any change' : 'the changes';
+          const text =
+            `${old.description} was only sent ${signal} (restart_mode ${mode}): ${what} to its command or environment ` +
+            `will not apply until it is started anew (procodile stop -p ${definition.name} --wait, then procodile start -p ${definition.name}).`;
+          log(text);
+          warn(text);
+        }
         return { previous_instance: before, current_instance: scope.json(old) };
       }
       // Nothing to signal: a dead instance is simply replaced (and leaves no ghost, Q9).
+      const id = scope.table.reserveId(entry);
       await scope.lifecycle.stop(old);
-      return { previous_instance: before, current_instance: await startReplacement(scope, entry, old.port) };
+      return { previous_instance: before, current_instance: await startReplacement(scope, entry, old.port, id) };
     }
     case 'start-term': {
       const current = await startReplacement(scope, entry, undefined);
+      if (current === null) {
+        // No replacement: stopping the old one would leave nothing running.
+        const text = `${old.description} was kept running: its replacement could not be started.`;
+        log(text);
+        warn(text);
+        return undefined;
+      }
       void scope.lifecycle.stop(old);
       return { previous_instance: before, current_instance: current };
     }
     case 'term-start': {
+      // The id is taken now, so replacements are numbered in the order of the old instances.
+      const id = scope.table.reserveId(entry);
       await scope.lifecycle.stop(old);
-      return { previous_instance: before, current_instance: await startReplacement(scope, entry, old.port) };
+      return { previous_instance: before, current_instance: await startReplacement(scope, entry, old.port, id) };
     }
   }
 }
 
-async function startReplacement(scope: RestartScope, entry: ProcessEntry, port: number | undefined): Promise<InstanceJson | null> {
-  const instance = scope.table.newInstance(entry);
+async function startReplacement(
+  scope: RestartScope,
+  entry: ProcessEntry,
+  port: number | undefined,
+  id?: number,
+): Promise<InstanceJson | null> {
+  const instance = scope.table.newInstance(entry, id);
   instance.port = port;
   if (await scope.lifecycle.start(entry.definition, instance)) return scope.json(instance);
   if (instance.state === 'failed') scope.table.removeInstance(instance);
   return null;
 }
 
-export async function restartInstances(scope: RestartScope): Promise<RestartChange[]> {
+export async function restartInstances(scope: RestartScope): Promise<RestartOutcome> {
   const { selectors } = scope;
   const inScope = scope.entries.filter(
     (e) => selectors === undefined || selectors.some((s) => s.name === e.definition.name),
@@ -68,6 +108,10 @@ export async function restartInstances(scope: RestartScope): Promise<RestartChan
   const wholeProcess = (e: ProcessEntry): boolean =>
     selectors === undefined || selectors.some((s) => s.name === e.definition.name && s.instance === undefined);
   const changes: RestartChange[] = [];
+  const warnings: string[] = [];
+  const warn = (text: string): void => {
+    warnings.push(text);
+  };
 
   for (const entry of inScope.filter(wholeProcess)) {
     const active = entry.instances.filter(isActive);
@@ -77,14 +121,14 @@ export async function restartInstances(scope: RestartScope): Promise<RestartChan
     }
   }
 
-  const work: Promise<RestartChange>[] = [];
+  const work: Promise<RestartChange | undefined>[] = [];
   for (const entry of inScope) {
     for (const instance of entry.instances.filter(isActive)) {
       if (selectors !== undefined && !matchesSelector(selectors, entry.definition.name, instance.id)) continue;
-      work.push(replace(scope, entry, instance));
+      work.push(replace(scope, entry, instance, warn));
     }
   }
-  changes.push(...(await Promise.all(work)));
+  for (const change of await Promise.all(work)) if (change !== undefined) changes.push(change);
 
   for (const entry of inScope.filter(wholeProcess)) {
     const active = entry.instances.filter((i) => isActive(i) && i.state !== 'failed').length;
@@ -93,5 +137,5 @@ export async function restartInstances(scope: RestartScope): Promise<RestartChan
       if (current !== null) changes.push({ previous_instance: null, current_instance: current });
     }
   }
-  return changes;
+  return { changes, warnings };
 }

@@ -5,7 +5,7 @@ import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
-import type { InstanceJson, Replies, Requests, StatusReply } from '../control/protocol.js';
+import type { InstanceJson, ReloadChangeJson, Replies, Requests, StatusReply } from '../control/protocol.js';
 import { adoptableRecords, writeRecord, type InstanceRecord } from './adoption-record.js';
 import { Instance } from './instance.js';
 import { IssueTracker } from './issues.js';
@@ -142,23 +142,39 @@ export class Supervisor {
   }
 
   reload(): Result<AppConfig> {
+    const result = this.reloadConfig();
+    return result.ok ? { ok: true, value: this.config } : result;
+  }
+
+  /** Reloads and says what changed (the `reload_config` reply). */
+  reloadConfig(): Result<Replies['reload_config']> {
     this.#log('Reloading configuration');
     const loaded = this.options.loadConfig();
     if (!loaded.ok) {
       this.#log(`Configuration not reloaded: ${loaded.error.message}`);
       return loaded;
     }
+    const previousEnv = this.config.env;
     // The name and root are fixed for a supervisor's life (spec 7.4).
     this.config = { ...loaded.value, appName: this.config.appName, root: this.config.root };
+    const running = (name: string): number =>
+      (this.table.get(name)?.instances ?? []).filter((i) => i.state !== 'stopping' && i.state !== 'stopped').length;
+    const changes: ReloadChangeJson[] = [];
     for (const change of this.table.reconcile(this.config)) {
       if (change.kind === 'added') this.#log(`${change.name} has been added to the Procfile. Adding it.`);
       if (change.kind === 'command-changed') this.#log(`${change.name} command has changed. Updated.`);
+      if (change.kind === 'options-changed') this.#log(`${change.name} options have changed (${change.options.join(', ')}). Updated.`);
       if (change.kind === 'removed') {
         this.#log(`${change.name} has been removed from the Procfile. It will be removed when it is stopped.`);
         if (this.table.get(change.name) === undefined) this.issues.clearProcess(change.name);
       }
+      changes.push({ ...change, running: running(change.name) });
     }
-    return loaded;
+    if (JSON.stringify(previousEnv) !== JSON.stringify(this.config.env)) {
+      this.#log('Environment variables have changed. Updated.');
+      changes.push({ kind: 'env-changed', running: this.table.allInstances().filter((i) => i.state === 'running').length });
+    }
+    return { ok: true, value: { ok: true, changes } };
   }
 
   #reloadOrThrow(): void {
@@ -206,15 +222,17 @@ export class Supervisor {
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.process_names?.map(parseSelector);
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
-    const changes = await restartInstances({
+    const { changes, warnings } = await restartInstances({
+      app: this.config,
       entries: this.#longRunning(),
+      tag: request.tag,
       selectors,
       table: this.table,
       lifecycle: this.lifecycle,
       logger: this.options.logger,
       json: (i) => this.json(i),
     });
-    return { changes };
+    return warnings.length === 0 ? { changes } : { changes, warnings };
   }
 
   async checkConcurrency(request: Requests['check_concurrency']): Promise<Replies['check_concurrency']> {

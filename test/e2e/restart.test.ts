@@ -76,12 +76,16 @@ async function fewestAlive(marker: string, action: () => Promise<unknown>): Prom
 
 // Exits half a second after its term signal, like a server draining its connections.
 const SLOW_STOP = "trap 'sleep 0.5; exit 0' TERM\nwhile true; do sleep 0.1; done\n";
+// The same, noting in events.txt when each instance starts and when it exits.
+const NOTED_SLOW_STOP =
+  'echo "start $$" >> events.txt\n' +
+  "trap 'sleep 0.5; echo \"exit $$\" >> events.txt; exit 0' TERM\nwhile true; do sleep 0.1; done\n";
 
 describe('restart modes', () => {
   it('term-start stops each instance, waits for it, and starts a new one with the same port', async () => {
     const a = app({
       Procfile: 'web: sh web.sh\n',
-      'web.sh': 'echo "web $PORT says $GREETING"\n' + SLOW_STOP,
+      'web.sh': 'echo "web $PORT says $GREETING"\n' + NOTED_SLOW_STOP,
       'Procfile.options': 'stop_timeout: 1\nprocesses:\n  web:\n    quantity: 2\n    allocate_port_from: 42100\n    env:\n      GREETING: hello\n',
     });
     await startDaemon(a);
@@ -91,12 +95,15 @@ describe('restart modes', () => {
       'Procfile.options':
         'stop_timeout: 1\nprocesses:\n  web:\n    quantity: 2\n    allocate_port_from: 42100\n    env:\n      GREETING: bonjour\n',
     });
-    const { fewest } = await fewestAlive('web.sh', async () => {
-      const out = await ok(a, ['restart']);
-      assert.deepEqual(lines(out).sort(), ['Restarted web.1 -> web.3', 'Restarted web.2 -> web.4']);
-    });
-    // Each replacement waits for its old instance to exit: the poller sees fewer than two.
-    assert.ok(fewest < 2, `term-start had a moment below quantity (fewest ${fewest})`);
+    await waitFor(() => lines(readSoft(a, 'events.txt')).length === 2, 5000, 'both instances to note their start');
+    const out = await ok(a, ['restart']);
+    assert.deepEqual(lines(out), ['Restarted web.1 -> web.3', 'Restarted web.2 -> web.4']);
+    // Each replacement waited for an old instance to exit before it started.
+    const events = await waitFor(() => {
+      const noted = lines(readSoft(a, 'events.txt'));
+      return noted.length === 6 ? noted.map((l) => l.split(' ')[0]) : undefined;
+    }, 5000, 'the restart to be noted');
+    assert.deepEqual(events.slice(0, 3), ['start', 'start', 'exit'], 'an old instance exited before any new one started');
     for (const old of before) assert.equal(isAlive(old.pid!), false, `${old.description} has exited`);
     const after = await waitForRunning(a, 'web', 2);
     assert.deepEqual(after.map((i) => i.description).sort(), ['web.3', 'web.4']);

@@ -5,7 +5,7 @@ import { detectSupervisor } from '../../daemon/detect.js';
 import { ProcodileError } from '../../errors.js';
 import type { CommandHandler } from '../context.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
-import { processNames, validateProcessNames } from '../supervisor-options.js';
+import { processNames, removedButRunning, validateProcessNames } from '../supervisor-options.js';
 
 export const runRestart: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
@@ -14,8 +14,7 @@ export const runRestart: CommandHandler = async (ctx) => {
     throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
   }
   const before = await fetchStatus(app, 0);
-  const removed = (before?.processes ?? []).filter((p) => p.removed).map((p) => p.name);
-  validateProcessNames(app, names, removed);
+  validateProcessNames(app, names, removedButRunning(before, app));
   const tag = args.options.tag;
   const reply = await sendRequest(app.sockPath, 'restart', {
     process_names: names,
@@ -31,12 +30,16 @@ export const runRestart: CommandHandler = async (ctx) => {
   }
   if (reply.changes.length === 0) term.out('There are no processes to restart.');
   if (names === undefined) {
-    for (const name of removed) {
-      for (const instance of before?.instances[name] ?? []) {
+    // After the restart, the supervisor has reloaded the files and knows what was removed.
+    const after = (await fetchStatus(app, 1000)) ?? before;
+    for (const name of removedButRunning(after, app)) {
+      for (const instance of after?.instances[name] ?? []) {
+        if (instance.status === 'stopping' || instance.status === 'stopped') continue;
         term.out(`${c.yellow('Skipped')} ${instance.description}, it is still running but has been removed from the Procfile`);
       }
     }
   }
+  for (const warning of reply.warnings ?? []) term.out(`${c.yellow('Note:')} ${warning}`);
   await reportIssues(app, term, 1000);
   return 0;
 };

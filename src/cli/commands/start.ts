@@ -10,7 +10,13 @@ import { ProcodileError } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { fetchStatus, renderIssues, reportIssues } from '../issue-report.js';
-import { portAllocations, processNames, supervisorRunOptions, validateProcessNames } from '../supervisor-options.js';
+import {
+  portAllocations,
+  processNames,
+  removedButRunning,
+  supervisorRunOptions,
+  validateProcessNames,
+} from '../supervisor-options.js';
 
 /** How long `start` waits for a new daemon to answer on its socket. */
 const DAEMON_READY_MS = 5000;
@@ -84,8 +90,10 @@ async function startDaemon(ctx: CommandContext): Promise<number> {
 export const runStart: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   const names = processNames(ctx);
-  validateProcessNames(app, names);
   const isDaemon = ctx.env[DAEMON_MARKER] === '1';
+  // A process removed from the Procfile but still running gets its own explanation (spec 2.4).
+  const removed = names === undefined || isDaemon ? [] : removedButRunning(await fetchStatus(app, 0), app);
+  validateProcessNames(app, names, removed);
   const foreground = args.options.foreground === true || args.options.dev === true;
 
   if (!isDaemon) {
