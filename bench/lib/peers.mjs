@@ -8,9 +8,9 @@
 //   supervisorPid(app)                 the daemon whose RSS we read
 //   stopLeavesSupervisor               whether the timed stop leaves the daemon running
 //   destroy(app)                       stops everything, idempotent, used by cleanup too
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cleanEnv, isAlive, killTracked, liveChildren, readPidFile, removeDir, run, shortTmp, sleep, waitFor } from './util.mjs';
+import { cleanEnv, isAlive, killTracked, liveChildren, procStat, readPidFile, removeDir, run, shortTmp, sleep, waitFor } from './util.mjs';
 
 const NODE = process.execPath;
 const IDLE_SECONDS = '100000';
@@ -32,13 +32,22 @@ function trackChildren(app, daemonPid) {
   if (!daemonPid) return [];
   const last = lastPid();
   const full = last < app.maxSeen;
-  const fresh = liveChildren(daemonPid, { comm: 'sleep', minPid: full ? 0 : app.maxSeen });
-  for (const pid of fresh) {
-    app.known.add(pid);
-    app.everSeen.add(pid);
+  if (full) app.maxSeen = 0;
+  // Every child counts for maxSeen; one that has not exec'd `sleep` yet (still named after the
+  // daemon) is kept in `pending` and re-checked until it has.
+  for (const pid of liveChildren(daemonPid, { minPid: app.maxSeen })) {
     if (pid > app.maxSeen) app.maxSeen = pid;
+    if (!app.known.has(pid)) app.pending.add(pid);
   }
-  if (full) app.maxSeen = Math.max(...fresh, 0);
+  for (const pid of app.pending) {
+    const st = procStat(pid);
+    if (st === null || st.state === 'Z' || st.state === 'X' || st.ppid !== daemonPid) app.pending.delete(pid);
+    else if (st.comm === 'sleep') {
+      app.pending.delete(pid);
+      app.known.add(pid);
+      app.everSeen.add(pid);
+    }
+  }
   const live = [];
   for (const pid of app.known) {
     if (isAlive(pid)) live.push(pid);
@@ -48,7 +57,7 @@ function trackChildren(app, daemonPid) {
 }
 
 function newApp(prefix, n) {
-  return { dir: shortTmp(prefix), n, known: new Set(), everSeen: new Set(), maxSeen: 0, destroyed: false };
+  return { dir: shortTmp(prefix), n, known: new Set(), pending: new Set(), everSeen: new Set(), maxSeen: 0, destroyed: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,9 +87,16 @@ export function procodilePeer(cliPath) {
     stopCmd: (app) => cmd(app, 'stop', '-s', '--wait'),
     statusCmd: (app) => cmd(app, 'status', '--json'),
     alive(app) {
+      // `restart` replaces idle.1 by a new instance (idle.11, ...), so read every idle.*.pid.
       const live = [];
-      for (let i = 1; i <= app.n; i++) {
-        const pid = readPidFile(join(app.dir, 'pids', `idle.${i}.pid`));
+      let files = [];
+      try {
+        files = readdirSync(join(app.dir, 'pids')).filter((f) => /^idle\.\d+\.pid$/.test(f));
+      } catch {
+        // not created yet
+      }
+      for (const file of files) {
+        const pid = readPidFile(join(app.dir, 'pids', file));
         if (pid !== null && isAlive(pid)) {
           live.push(pid);
           app.everSeen.add(pid);

@@ -20,6 +20,10 @@ export interface InstanceJson {
 export interface ProcessJson {
   name: string;
   schedule?: string;
+  last_started_at?: number;
+  last_finished_at?: number;
+  last_exit_status?: number | null;
+  last_run_duration?: number;
   random_delay: number;
   log_color: string;
   quantity: number;

@@ -3,7 +3,10 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameProcess } from '../proc/liveness.js';
+import type { Logger } from '../logging/logger.js';
+import { Instance } from './instance.js';
 import { readPidFile, instancePidFile } from './pid-files.js';
+import type { ProcessTable } from './process-table.js';
 
 /** Hidden, so the pid-directory tidy rules of Procodile never trip over it. */
 const RECORD_NAME = '.procodile-instances.json';
@@ -47,4 +50,45 @@ export function adoptableRecords(pidRoot: string): InstanceRecord[] {
     const filePid = readPidFile(instancePidFile(pidRoot, `${r.process}.${r.id}`));
     return filePid === r.pid && isSameProcess(r.pid, r.procStartTime);
   });
+}
+
+/** Puts the instances a dead supervisor left running back into the table (D5). */
+export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: Logger): void {
+  for (const record of adoptableRecords(pidRoot)) {
+    const entry = table.get(record.process);
+    if (entry === undefined) continue;
+    const instance = new Instance(record.process, record.id);
+    Object.assign(instance, {
+      pid: record.pid,
+      pgid: record.pgid,
+      procStartTime: record.procStartTime,
+      startedAt: record.startedAt,
+      port: record.port,
+      tag: record.tag,
+      respawns: record.respawns,
+      state: 'running',
+    });
+    table.restoreInstance(entry, instance);
+    logger.log(instance.description, `Adopted running process with PID ${record.pid}`, entry.definition.color);
+  }
+}
+
+/** Writes down every live instance, for a successor to adopt. */
+export function recordInstances(pidRoot: string, instances: Instance[]): void {
+  const records: InstanceRecord[] = [];
+  for (const i of instances) {
+    if (i.pid === undefined || (i.state !== 'running' && i.state !== 'stopping')) continue;
+    records.push({
+      process: i.processName,
+      id: i.id,
+      pid: i.pid,
+      pgid: i.pgid,
+      procStartTime: i.procStartTime,
+      startedAt: i.startedAt,
+      port: i.port,
+      tag: i.tag,
+      respawns: i.respawns,
+    });
+  }
+  writeRecord(pidRoot, records);
 }

@@ -24,6 +24,9 @@ export class Instance {
   procStartTime?: number;
   /** Unix seconds. */
   startedAt?: number;
+  startedAtMs?: number;
+  /** Why the last start failed, for scheduled runs to report. */
+  startError?: string;
   port?: number;
   tag?: string;
   respawns = 0;

@@ -4,7 +4,9 @@ export type IssueType =
   | 'process_failed_permanently'
   | 'scheduled_run_failed'
   | 'invalid_schedule'
-  | 'scheduled_run_skipped_repeatedly';
+  | 'scheduled_run_skipped_repeatedly'
+  /** procodile addition (D7): a proxy listener could not be opened. */
+  | 'proxy_listener_failed';
 
 export interface RuntimeIssue {
   key: string;

@@ -11,7 +11,7 @@ import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
 import type { IssueTracker } from './issues.js';
 import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid-files.js';
-import { choosePort, findRandomPort, type PortRules } from './port-allocator.js';
+import { assignPort, type PortRules } from './port-allocator.js';
 import { decideRespawn } from './respawn-policy.js';
 import { spawnProcess } from './spawn-instance.js';
 
@@ -36,12 +36,15 @@ export interface LifecycleHost {
   onGone(instance: Instance): void;
   /** Something about an instance changed (for the adoption record and stop-when-none). */
   onChanged(instance: Instance): void;
+  /** A run of a scheduled process has ended, on its own or because it was stopped. */
+  onJobExit(instance: Instance, stoppedByUser: boolean): void;
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export class Lifecycle {
   readonly #host: LifecycleHost;
+  readonly #stopWaiters = new Map<Instance, () => void>();
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -66,7 +69,9 @@ export class Lifecycle {
       this.#log(instance, `Already running with PID ${instance.pid}`);
       return true;
     }
-    const failure = await this.#prepare(definition, instance);
+    const failure = await assignPort(definition, instance, this.#host.usedPorts(definition.name), this.#host.portRules(), (m) =>
+      this.#log(instance, m),
+    );
     if (failure !== undefined) return this.#failStart(definition, instance, failure, isRespawn);
 
     const app = this.#host.app();
@@ -97,7 +102,8 @@ export class Lifecycle {
     instance.pid = pid;
     instance.pgid = pid;
     instance.procStartTime = readProcStat(pid)?.startTime;
-    instance.startedAt = nowSeconds();
+    instance.startedAtMs = Date.now();
+    instance.startedAt = Math.floor(instance.startedAtMs / 1000);
     instance.state = 'running';
     instance.forced = false;
     instance.tag = this.#host.currentTag() ?? instance.tag;
@@ -117,30 +123,10 @@ export class Lifecycle {
     return true;
   }
 
-  /** Assigns a port if the instance has none yet; returns a failure message. */
-  async #prepare(definition: ProcessDefinition, instance: Instance): Promise<string | undefined> {
-    if (instance.port !== undefined) return undefined;
-    const choice = choosePort(definition, this.#host.usedPorts(definition.name), this.#host.portRules());
-    switch (choice.kind) {
-      case 'none':
-        return undefined;
-      case 'fixed':
-        instance.port = choice.port;
-        this.#log(instance, `Assigned ${choice.port} to process`);
-        return undefined;
-      case 'random': {
-        const port = await findRandomPort(definition.networkProtocol);
-        if (port === undefined) return `Couldn't allocate port for ${definition.name}`;
-        instance.port = port;
-        this.#log(instance, `Allocated port as ${port}`);
-        return undefined;
-      }
-    }
-  }
-
   #failStart(definition: ProcessDefinition, instance: Instance, message: string, isRespawn: boolean): false {
     this.#log(instance, `Failed to start: ${message}`);
-    this.#host.issues.report(
+    instance.startError = message;
+    if (definition.schedule === undefined) this.#host.issues.report(
       'process_failed_permanently',
       definition.name,
       `Process '${definition.name}' failed to start: ${message} Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.`,
@@ -161,6 +147,14 @@ export class Lifecycle {
       return;
     }
     if (instance.state !== 'running') return;
+    if (this.#host.definitionOf(instance)?.schedule !== undefined) {
+      // A scheduled run is never respawned: its end is just recorded (spec 8.4).
+      instance.state = 'stopped';
+      removePidFile(this.#pidFile(instance));
+      this.#host.onJobExit(instance, false);
+      this.#host.onGone(instance);
+      return;
+    }
     this.handleDeath(instance);
   }
 
@@ -277,8 +271,6 @@ export class Lifecycle {
     return instance.stopping;
   }
 
-  readonly #stopWaiters = new Map<Instance, () => void>();
-
   #isRunningAnything(instance: Instance): boolean {
     if (instance.isAlive()) return true;
     return instance.pgid !== undefined && groupHasLiveMembers(instance.pgid);
@@ -292,6 +284,7 @@ export class Lifecycle {
     instance.child = undefined;
     removePidFile(this.#pidFile(instance));
     if (instance.forced) this.#log(instance, 'Stopped (forced with KILL)');
+    if (this.#host.definitionOf(instance)?.schedule !== undefined) this.#host.onJobExit(instance, true);
     this.#host.onGone(instance);
     done();
   }

@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { NetworkProtocol, ProcessDefinition } from '../config/types.js';
+import type { Instance } from './instance.js';
 
 const RANDOM_PORT_MIN = 20000;
 const RANDOM_PORT_MAX = 29999;
@@ -49,4 +50,31 @@ export async function findRandomPort(protocol: NetworkProtocol): Promise<number 
     if (await isPortFree(port, protocol)) return port;
   }
   return undefined;
+}
+
+/** Gives an instance its port if it has none yet (a respawn keeps its own); a failure message otherwise. */
+export async function assignPort(
+  definition: ProcessDefinition,
+  instance: Instance,
+  usedPorts: number[],
+  rules: PortRules,
+  log: (message: string) => void,
+): Promise<string | undefined> {
+  if (instance.port !== undefined) return undefined;
+  const choice = choosePort(definition, usedPorts, rules);
+  switch (choice.kind) {
+    case 'none':
+      return undefined;
+    case 'fixed':
+      instance.port = choice.port;
+      log(`Assigned ${choice.port} to process`);
+      return undefined;
+    case 'random': {
+      const port = await findRandomPort(definition.networkProtocol);
+      if (port === undefined) return `Couldn't allocate port for ${definition.name}`;
+      instance.port = port;
+      log(`Allocated port as ${port}`);
+      return undefined;
+    }
+  }
 }

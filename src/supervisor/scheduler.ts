@@ -3,12 +3,13 @@
 import { Cron } from 'croner';
 import type { ProcessDefinition } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import type { IssueTracker } from './issues.js';
+import type { IssueTracker, IssueType } from './issues.js';
 
 /** setTimeout cannot wait longer than this in one go. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Skipped runs in a row before it becomes a runtime issue. */
 const SKIPS_BEFORE_ISSUE = 3;
+const SCHEDULE_ISSUES: readonly IssueType[] = ['scheduled_run_failed', 'scheduled_run_skipped_repeatedly', 'invalid_schedule'];
 
 export interface JobHistory {
   lastStartedAt?: number;
@@ -80,7 +81,7 @@ export class Scheduler {
       this.#disabled.add(definition.name);
       hit.push(definition.name);
       this.#cancel(definition.name);
-      for (const type of ['scheduled_run_failed', 'scheduled_run_skipped_repeatedly', 'invalid_schedule'] as const) {
+      for (const type of SCHEDULE_ISSUES) {
         this.#host.issues.resolve(type, definition.name);
       }
     }
@@ -102,8 +103,8 @@ export class Scheduler {
     }
     // Q19: issues of jobs that are gone or no longer scheduled go with them.
     for (const issue of this.#host.issues.list()) {
-      const scheduledIssue = issue.type !== 'process_failed_permanently';
-      if (scheduledIssue && !wanted.has(issue.process_name)) this.#host.issues.clearProcess(issue.process_name);
+      const scheduledIssue = SCHEDULE_ISSUES.includes(issue.type);
+      if (scheduledIssue && !wanted.has(issue.process_name)) this.#host.issues.resolve(issue.type, issue.process_name);
     }
   }
 

@@ -4,6 +4,7 @@ import type { ProcessDefinition } from '../config/types.js';
 import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../control/protocol.js';
 import type { Instance } from './instance.js';
 import type { ProcessEntry } from './process-table.js';
+import type { JobHistory } from './scheduler.js';
 import type { Supervisor } from './supervisor.js';
 
 export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean): InstanceJson {
@@ -21,7 +22,7 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
   };
 }
 
-function processJson(entry: ProcessEntry): ProcessJson {
+function processJson(entry: ProcessEntry, history: JobHistory): ProcessJson {
   const d = entry.definition;
   const json: ProcessJson = {
     name: d.name,
@@ -36,7 +37,13 @@ function processJson(entry: ProcessEntry): ProcessJson {
     removed: entry.removed,
     stop_timeout: d.stopTimeout,
   };
-  if (d.schedule !== undefined) json.schedule = d.schedule;
+  if (d.schedule !== undefined) {
+    json.schedule = d.schedule;
+    if (history.lastStartedAt !== undefined) json.last_started_at = history.lastStartedAt;
+    if (history.lastFinishedAt !== undefined) json.last_finished_at = history.lastFinishedAt;
+    if (history.lastExitStatus !== undefined) json.last_exit_status = history.lastExitStatus;
+    if (history.lastRunDuration !== undefined) json.last_run_duration = history.lastRunDuration;
+  }
   if (d.proxyPort !== undefined) json.proxy_port = d.proxyPort;
   if (d.proxyAddress !== undefined) json.proxy_address = d.proxyAddress;
   return json;
@@ -79,7 +86,7 @@ export function buildStatus(supervisor: Supervisor): StatusReply {
       proxy_enabled: supervisor.options.proxy,
     },
     instances,
-    processes: entries.map(processJson),
+    processes: entries.map((e) => processJson(e, supervisor.scheduler.history(e.definition.name))),
     runtime_issues: supervisor.issues.list(),
     environment_variables: config.env,
     procfile_path: config.procfilePath,

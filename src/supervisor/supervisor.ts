@@ -6,8 +6,8 @@ import type { Result } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
 import type { InstanceJson, ReloadChangeJson, Replies, Requests, StatusReply } from '../control/protocol.js';
-import { adoptableRecords, writeRecord, type InstanceRecord } from './adoption-record.js';
-import { Instance } from './instance.js';
+import { recordInstances, restoreSurvivors } from './adoption-record.js';
+import type { Instance } from './instance.js';
 import { IssueTracker } from './issues.js';
 import { Lifecycle } from './lifecycle.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
@@ -15,6 +15,8 @@ import { restartInstances } from './restart.js';
 import { matchesSelector, parseSelector } from './selectors.js';
 import { buildStatus, instanceJson } from './status-report.js';
 import { suggestCommand } from './suggest-command.js';
+import { Scheduler } from './scheduler.js';
+import { TcpProxy } from '../proxy/tcp-proxy.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
 const SUPERVISE_INTERVAL_MS = 3000;
@@ -47,6 +49,8 @@ export class Supervisor {
   readonly issues = new IssueTracker();
   readonly table: ProcessTable;
   readonly lifecycle: Lifecycle;
+  readonly scheduler: Scheduler;
+  readonly proxy: TcpProxy;
   startedAt?: number;
   #tag?: string;
   #timers: NodeJS.Timeout[] = [];
@@ -77,7 +81,51 @@ export class Supervisor {
         this.#instancesChanged();
       },
       onChanged: () => this.#instancesChanged(),
+      onJobExit: (i, stoppedByUser) =>
+        this.scheduler.jobExited(i.processName, {
+          exitStatus: i.lastExitStatus ?? null,
+          stoppedByUser,
+          startedAtMs: i.startedAtMs ?? Date.now(),
+        }),
     });
+    this.scheduler = new Scheduler({
+      logger: options.logger,
+      issues: this.issues,
+      suggest: (command) => suggestCommand(this.config, options.cwd, command),
+      scheduledDefinitions: () => this.#scheduled().map((e) => e.definition),
+      runJob: (definition) => this.#runJob(definition),
+    });
+    this.proxy = new TcpProxy({
+      logger: options.logger,
+      targets: (name) =>
+        (this.table.get(name)?.instances ?? []).flatMap((i) =>
+          i.state === 'running' && i.port !== undefined ? [{ description: i.description, port: i.port }] : [],
+        ),
+      onBindFailed: (name, address, reason) =>
+        this.issues.report('proxy_listener_failed', name, `The proxy for '${name}' cannot listen on ${address}: ${reason}. Change proxy_port or proxy_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`),
+      onBindSucceeded: (name) => this.issues.resolve('proxy_listener_failed', name),
+    });
+  }
+
+  #scheduled(): ProcessEntry[] {
+    return this.table.entries().filter((e) => !e.removed && e.definition.schedule !== undefined);
+  }
+
+  async #runJob(definition: ProcessDefinition): Promise<boolean> {
+    const entry = this.table.get(definition.name);
+    if (entry === undefined) return false;
+    const instance = this.table.newInstance(entry);
+    if (await this.lifecycle.start(entry.definition, instance)) return true;
+    this.table.removeInstance(instance);
+    this.scheduler.runFailedToStart(definition.name, instance.startError ?? 'unknown error');
+    return false;
+  }
+
+  /** Scheduled names the request names (all when it names none). */
+  #scheduledIn(names: string[] | undefined): string[] {
+    return this.#scheduled()
+      .map((e) => e.definition.name)
+      .filter((n) => names === undefined || names.includes(n));
   }
 
   #log(message: string): void {
@@ -88,8 +136,16 @@ export class Supervisor {
     this.#log(`Procodile supervisor started with PID ${process.pid}`);
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
-    this.#adoptSurvivors();
+    restoreSurvivors(this.table, this.config.pidRoot, this.options.logger);
+    if (this.options.proxy) {
+      this.#log('Proxy is enabled');
+      await this.proxy.sync(this.#longRunning().map((e) => e.definition));
+    }
     const initial = this.options.initialProcesses;
+    // Q18: `start -p web` schedules only the jobs it names; --no-processes schedules none.
+    const unscheduled = initial === 'all' ? [] : this.#scheduledIn(undefined).filter((n) => initial === 'none' || !initial.includes(n));
+    if (unscheduled.length > 0) this.scheduler.disable(unscheduled);
+    this.scheduler.sync();
     if (initial !== 'none') {
       const names = initial === 'all' ? undefined : initial;
       await this.#topUp(this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name)));
@@ -102,27 +158,6 @@ export class Supervisor {
 
   #longRunning(): ProcessEntry[] {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule === undefined);
-  }
-
-  /** Instances left alive by a supervisor that died (D5) become ours again. */
-  #adoptSurvivors(): void {
-    for (const record of adoptableRecords(this.config.pidRoot)) {
-      const entry = this.table.get(record.process);
-      if (entry === undefined) continue;
-      const instance = new Instance(record.process, record.id);
-      Object.assign(instance, {
-        pid: record.pid,
-        pgid: record.pgid,
-        procStartTime: record.procStartTime,
-        startedAt: record.startedAt,
-        port: record.port,
-        tag: record.tag,
-        respawns: record.respawns,
-        state: 'running',
-      });
-      this.table.restoreInstance(entry, instance);
-      this.options.logger.log(instance.description, `Adopted running process with PID ${record.pid}`, entry.definition.color);
-    }
   }
 
   /** Starts instances until each process has its configured quantity (D10). */
@@ -170,6 +205,8 @@ export class Supervisor {
       }
       changes.push({ ...change, running: running(change.name) });
     }
+    this.scheduler.sync();
+    if (this.options.proxy) void this.proxy.sync(this.#longRunning().map((e) => e.definition));
     if (JSON.stringify(previousEnv) !== JSON.stringify(this.config.env)) {
       this.#log('Environment variables have changed. Updated.');
       changes.push({ kind: 'env-changed', running: this.table.allInstances().filter((i) => i.state === 'running').length });
@@ -187,6 +224,7 @@ export class Supervisor {
     if (request.tag !== undefined) this.#tag = request.tag;
     Object.assign(this.options.portAllocations, request.port_allocations ?? {});
     const names = request.process_names;
+    this.scheduler.enable(names);
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
     const started = await this.#topUp(entries);
     return { started_instances: started.map((i) => this.json(i)) };
@@ -196,10 +234,14 @@ export class Supervisor {
     const reloaded = this.reload();
     if (!reloaded.ok) this.#log('Stopping with the configuration already loaded');
     const selectors = request.process_names?.map(parseSelector);
+    this.scheduler.disable(request.process_names);
+    // A running job is left to finish unless that very run (NAME.N) is named (spec 2.4).
+    const scheduled = new Set(this.#scheduledIn(undefined));
     const chosen = this.table
       .allInstances()
       .filter((i) => i.state !== 'stopping' && i.state !== 'stopped')
-      .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id));
+      .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id))
+      .filter((i) => !scheduled.has(i.processName) || selectors?.some((s) => s.name === i.processName && s.instance === i.id));
     if (request.stop_supervisor === true) this.options.stopWhenNone = true;
     const stopped = chosen.map((i) => {
       void this.lifecycle.stop(i);
@@ -221,6 +263,7 @@ export class Supervisor {
     this.#reloadOrThrow();
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.process_names?.map(parseSelector);
+    this.scheduler.enable(request.process_names);
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const { changes, warnings } = await restartInstances({
       app: this.config,
@@ -296,23 +339,8 @@ export class Supervisor {
   }
 
   #saveRecord(): void {
-    const records: InstanceRecord[] = [];
-    for (const i of this.table.allInstances()) {
-      if (i.pid === undefined || (i.state !== 'running' && i.state !== 'stopping')) continue;
-      records.push({
-        process: i.processName,
-        id: i.id,
-        pid: i.pid,
-        pgid: i.pgid,
-        procStartTime: i.procStartTime,
-        startedAt: i.startedAt,
-        port: i.port,
-        tag: i.tag,
-        respawns: i.respawns,
-      });
-    }
     try {
-      writeRecord(this.config.pidRoot, records);
+      recordInstances(this.config.pidRoot, this.table.allInstances());
     } catch (error) {
       this.#log(`Could not record instances for adoption: ${(error as Error).message}`);
     }
@@ -331,6 +359,8 @@ export class Supervisor {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.scheduler.close();
+    void this.proxy.close();
     this.#saveRecord();
     this.options.onShutdown();
   }

@@ -28,7 +28,10 @@ export const runRestart: CommandHandler = async (ctx) => {
     } else if (old !== null) term.out(`${c.red('Stopped')} ${old.description}`);
     else if (now !== null) term.out(`${c.green('Started')} ${now.description} (was not running)`);
   }
-  if (reply.changes.length === 0) term.out('There are no processes to restart.');
+  const jobs = (names ?? []).filter((n) => app.processes.some((p) => p.name === n && p.schedule !== undefined));
+  if (reply.changes.length === 0) {
+    term.out(jobs.length > 0 ? `Reloaded schedule for ${jobs.join(', ')}.` : 'There are no processes to restart.');
+  }
   if (names === undefined) {
     // After the restart, the supervisor has reloaded the files and knows what was removed.
     const after = (await fetchStatus(app, 1000)) ?? before;

@@ -18,14 +18,18 @@ export const runStop: CommandHandler = async (ctx) => {
   const stopSupervisor = args.options['stop-supervisor'] === true;
   const reply = await sendRequest(app.sockPath, 'stop', { process_names: names, stop_supervisor: stopSupervisor });
   const stopped = reply.stopped_instances;
-  if (stopped.length === 0 && names !== undefined) {
+  const jobs = (names ?? []).filter((n) => app.processes.some((p) => p.name === n && p.schedule !== undefined));
+  const jobsLine = jobs.length > 0 ? `Future scheduling was disabled for ${jobs.join(', ')}.` : undefined;
+  if (stopped.length === 0 && jobsLine !== undefined) term.out(jobsLine);
+  else if (stopped.length === 0 && names !== undefined) {
     throw new ProcodileError(
       'NO_MATCH',
       names.length === 1 ? `No running process matches '${names[0]}'.` : `No running processes match: ${names.join(', ')}.`,
     );
   }
-  if (stopped.length === 0) term.out('No processes were stopped.');
+  if (stopped.length === 0 && names === undefined) term.out('No processes were stopped.');
   for (const instance of stopped) term.out(`${term.color.red('Stopped')} ${instance.description} (PID: ${instance.pid})`);
+  if (stopped.length > 0 && jobsLine !== undefined) term.out(jobsLine);
   if (stopSupervisor) term.out('Supervisor will be stopped when processes are stopped.');
   if (args.options.wait !== true) {
     await reportIssues(app, term, 1000);

@@ -21,6 +21,19 @@ function fullTime(unixSeconds: number): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/** Spec 12.1: `XhYmZs`, `YmZs`, `S.mmms`, or `Nms`. */
+export function formatDuration(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  const rest = ms % 1000;
+  return rest === 0 ? `${s}s` : `${s}.${String(rest).padStart(3, '0')}s`;
+}
+
 export function messageText(message: StatusMessage): string {
   switch (message.type) {
     case 'not_running':
@@ -59,6 +72,10 @@ function processBlock(status: StatusReply, process: ProcessJson, colors: Colors)
   if (process.schedule !== undefined) {
     lines.push(row('Schedule', process.schedule));
     if (process.random_delay > 0) lines.push(row('Random Delay', `up to ${process.random_delay} seconds`));
+    if (process.last_started_at !== undefined) lines.push(row('Last Started At', fullTime(process.last_started_at)));
+    if (process.last_finished_at !== undefined) lines.push(row('Last Finished At', fullTime(process.last_finished_at)));
+    if (process.last_exit_status !== undefined) lines.push(row('Last Exit Status', String(process.last_exit_status ?? 'killed by a signal')));
+    if (process.last_run_duration !== undefined) lines.push(row('Last Run Duration', formatDuration(process.last_run_duration)));
   } else {
     lines.push(row('Quantity', String(process.quantity)));
     lines.push(row('Respawning', `${process.max_respawns} every ${process.respawn_window} seconds`));

@@ -1,0 +1,88 @@
+// Scheduled (cron) processes under a real supervisor (spec 8).
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { makeApp, waitFor, type TestApp } from '../helpers/app.js';
+import { cli, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
+
+let apps: TestApp[] = [];
+function app(files: Record<string, string>): TestApp {
+  const created = makeApp(files);
+  apps.push(created);
+  return created;
+}
+afterEach(async () => {
+  await Promise.all(apps.map((a) => a.cleanup()));
+  apps = [];
+});
+
+const runsIn = (a: TestApp, file: string): string[] => {
+  try {
+    return a.read(file).split('\n').filter((l) => l.length > 0);
+  } catch {
+    return [];
+  }
+};
+
+describe('scheduled processes', () => {
+  it('runs a job on its schedule, never overlapping, and reports its last run', async () => {
+    const a = app({
+      Procfile: 'job__AT__* * * * * *: sh -c \'echo start >> runs.txt; sleep 1.5; echo finish >> runs.txt\'\nweb: sleep 300\n',
+    });
+    await startDaemon(a);
+    await waitForRunning(a, 'web', 1);
+    const reply = await waitFor(
+      async () => {
+        const s = await status(a);
+        const job = s.processes.find((p) => p.name === 'job');
+        return job?.last_finished_at !== undefined ? s : undefined;
+      },
+      8000,
+      'a finished run',
+    );
+    const job = reply.processes.find((p) => p.name === 'job')!;
+    assert.equal(job.schedule, '* * * * * *');
+    assert.equal(job.last_exit_status, 0);
+    assert.ok((job.last_run_duration ?? 0) >= 1.4, `duration ${job.last_run_duration}`);
+    const lines = runsIn(a, 'runs.txt');
+    for (let i = 0; i + 1 < lines.length; i += 2) assert.deepEqual(lines.slice(i, i + 2), ['start', 'finish']);
+    const human = await cli(a, ['status']);
+    assert.match(human.stdout, /^\|\| Schedule {12}\* \* \* \* \* \*$/m);
+    assert.match(human.stdout, /^\|\| Last Exit Status {4}0$/m);
+    assert.doesNotMatch(human.stdout, /job has \d+ instances/, 'scheduled processes have no quantity');
+    await stopAll(a);
+  });
+
+  it('stop disables future runs and start enables them again', async () => {
+    const a = app({ Procfile: "job__AT__* * * * * *: sh -c 'echo run >> runs.txt'\n" });
+    await startDaemon(a);
+    await waitFor(() => runsIn(a, 'runs.txt').length >= 1, 4000, 'a first run');
+    const stop = await cli(a, ['stop', '-p', 'job']);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, /Future scheduling was disabled for job\./);
+    const count = runsIn(a, 'runs.txt').length;
+    // Nothing may happen for two ticks; proving an absence needs a bounded wait.
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    assert.equal(runsIn(a, 'runs.txt').length, count, 'no run while disabled');
+    const start = await cli(a, ['start', '-p', 'job']);
+    assert.equal(start.code, 0, start.stderr);
+    await waitFor(() => runsIn(a, 'runs.txt').length > count, 4000, 'runs to resume');
+    const restart = await cli(a, ['restart', '-p', 'job']);
+    assert.match(restart.stdout, /Reloaded schedule for job\./);
+    await stopAll(a);
+  });
+
+  it('reports an invalid schedule and clears it once fixed and reloaded', async () => {
+    const a = app({ Procfile: 'job__AT__*/2 * * * **: echo hi\nweb: sleep 300\n' });
+    await startDaemon(a);
+    const broken = await cli(a, ['status']);
+    assert.match(broken.stderr, /Active issues:/);
+    assert.match(broken.stderr, /Scheduled process 'job' has invalid cron schedule '\*\/2 \* \* \* \*\*'/);
+    a.write({ Procfile: 'job__AT__*/1 * * * * *: sh -c "echo ran >> runs.txt"\nweb: sleep 300\n' });
+    const reload = await cli(a, ['reload']);
+    assert.equal(reload.code, 0, reload.stderr);
+    const fixed = await cli(a, ['status']);
+    assert.doesNotMatch(fixed.stderr, /Active issues:/);
+    await waitFor(() => runsIn(a, 'runs.txt').length >= 1, 4000, 'the fixed job to run');
+    await stopAll(a);
+  });
+});
