@@ -10,14 +10,18 @@ const { wrap } = require('node:module');
 
 const bundle = path.join(__dirname, 'procodile-main.cjs');
 const cacheFile = `${bundle}.${process.version}.v8cache`;
+// V8 refuses a cache made under other flags; the daemon runs with its own (daemonize.ts), so it
+// neither reads nor writes the one the CLI uses.
+const useCache = process.execArgv.length === 0;
 let cachedData;
 try {
-  cachedData = fs.readFileSync(cacheFile);
+  cachedData = useCache ? fs.readFileSync(cacheFile) : undefined;
 } catch {
   cachedData = undefined;
 }
 const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) {
+cachedData = undefined;
+if (useCache && (script.cachedDataRejected !== false)) {
   // Written on exit, so the functions this command compiled are in the cache too.
   process.once('exit', () => {
     const temporary = `${cacheFile}.${process.pid}`;

@@ -25,8 +25,11 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   const colors = pc.createColors(options.color);
   // A closed terminal must not take the supervisor down with an EPIPE.
   process.stdout.on('error', () => undefined);
-  const logger = createLogger({ write: (text) => process.stdout.write(text) }, colors);
   const relay = options.foreground ? new OutputRelay(process.stdout, colors) : undefined;
+  const logger = createLogger(
+    relay === undefined ? { write: (text) => process.stdout.write(text) } : { write: (text) => relay.writeRaw(text) },
+    colors,
+  );
 
   let finished!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finished = resolve));
@@ -82,6 +85,9 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   server.close();
   rmSync(config.sockPath, { force: true });
   rmSync(config.supervisorPidPath, { force: true });
+  // The last lines of the processes may still be in their pipes when they exit.
+  await relay?.drain(1000);
   logger.log('system', 'Stopped Procodile supervisor');
+  await relay?.drain(0);
   return code;
 }

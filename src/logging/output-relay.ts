@@ -15,6 +15,9 @@ export class OutputRelay {
   readonly #colors: Colors;
   readonly #sources = new Set<Readable>();
   #blocked = false;
+  /** Text waiting for the next flush: one write per turn of the event loop, not per chunk. */
+  #pending = '';
+  #flushScheduled = false;
 
   constructor(out: Writable, colors: Colors) {
     this.#out = out;
@@ -56,11 +59,35 @@ export class OutputRelay {
     stream.on('error', () => this.#sources.delete(stream));
   }
 
-  #write(text: string, source: Readable): void {
-    if (!this.#out.write(text)) {
-      this.#blocked = true;
-      source.pause();
+  /** Supervisor lines go through the same queue, so they keep their place among the output. */
+  writeRaw(text: string): void {
+    this.#write(text, undefined);
+  }
+
+  /** Waits (up to `timeoutMs`) for every pipe to end, then writes out what is left. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#sources.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    if (this.#blocked) for (const s of this.#sources) s.pause();
+    this.#flush();
+  }
+
+  #write(text: string, source: Readable | undefined): void {
+    this.#pending += text;
+    if (this.#blocked) source?.pause();
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const text = this.#pending;
+    this.#pending = '';
+    if (text.length > 0 && !this.#out.write(text)) {
+      this.#blocked = true;
+      for (const s of this.#sources) s.pause();
+    }
   }
 }

@@ -44,7 +44,9 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export class Lifecycle {
   readonly #host: LifecycleHost;
-  readonly #stopWaiters = new Map<Instance, () => void>();
+  /** Instances being stopped; one shared timer watches them all. */
+  readonly #stopWaiters = new Map<Instance, { deadline: number; timeoutMs: number; resolve: () => void }>();
+  #stopPoll?: NodeJS.Timeout;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -251,34 +253,45 @@ export class Lifecycle {
         if (instance.pgid === undefined || !signalGroup(instance.pgid, signal)) signalPid(pid, signal);
       }
       const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
-      const deadline = Date.now() + timeoutMs;
-      const poll = setInterval(() => {
-        if (!instance.forced && Date.now() >= deadline && this.#isRunningAnything(instance)) {
-          instance.forced = true;
-          this.#log(instance, `Still running after ${timeoutMs / 1000}s, sending KILL to the process group`);
-          if (instance.pgid === undefined || !signalGroup(instance.pgid, 'SIGKILL')) {
-            if (instance.pid !== undefined) signalPid(instance.pid, 'SIGKILL');
-          }
-        }
-        this.#checkStopped(instance);
-      }, STOP_POLL_MS);
-      this.#stopWaiters.set(instance, () => {
-        clearInterval(poll);
-        resolve();
-      });
+      this.#stopWaiters.set(instance, { deadline: Date.now() + timeoutMs, timeoutMs, resolve });
+      this.#ensureStopPoll();
       this.#checkStopped(instance);
     });
     return instance.stopping;
   }
 
+  #ensureStopPoll(): void {
+    this.#stopPoll ??= setInterval(() => {
+      const now = Date.now();
+      for (const [instance, waiter] of this.#stopWaiters) {
+        if (!instance.forced && now >= waiter.deadline && this.#isRunningAnything(instance)) {
+          instance.forced = true;
+          this.#log(instance, `Still running after ${waiter.timeoutMs / 1000}s, sending KILL to the process group`);
+          if (instance.pgid === undefined || !signalGroup(instance.pgid, 'SIGKILL')) {
+            if (instance.pid !== undefined) signalPid(instance.pid, 'SIGKILL');
+          }
+        }
+        this.#checkStopped(instance);
+      }
+      if (this.#stopWaiters.size === 0) {
+        clearInterval(this.#stopPoll);
+        this.#stopPoll = undefined;
+      }
+    }, STOP_POLL_MS);
+  }
+
   #isRunningAnything(instance: Instance): boolean {
+    // Until its exit event, our child may be an unreaped zombie that still holds its group
+    // together; the exit event will check again. Scanning /proc for it now would cost a full
+    // scan per instance per tick.
+    if (instance.child !== undefined && instance.child.exitCode === null && instance.child.signalCode === null) return true;
     if (instance.isAlive()) return true;
     return instance.pgid !== undefined && groupHasLiveMembers(instance.pgid);
   }
 
   #checkStopped(instance: Instance): void {
-    const done = this.#stopWaiters.get(instance);
-    if (done === undefined || this.#isRunningAnything(instance)) return;
+    const waiter = this.#stopWaiters.get(instance);
+    if (waiter === undefined || this.#isRunningAnything(instance)) return;
     this.#stopWaiters.delete(instance);
     instance.state = 'stopped';
     instance.child = undefined;
@@ -286,6 +299,6 @@ export class Lifecycle {
     if (instance.forced) this.#log(instance, 'Stopped (forced with KILL)');
     if (this.#host.definitionOf(instance)?.schedule !== undefined) this.#host.onJobExit(instance, true);
     this.#host.onGone(instance);
-    done();
+    waiter.resolve();
   }
 }

@@ -7,7 +7,7 @@ import type { CommandHandler } from '../context.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
 import { processNames } from '../supervisor-options.js';
 
-const WAIT_POLL_MS = 100;
+const WAIT_POLL_MS = 25;
 
 export const runStop: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
