@@ -100,6 +100,12 @@ async function startReplacement(
   return null;
 }
 
+/** The oldest live instances beyond the process's quantity: the ones to stop (spec 7.3). */
+export function excessInstances(entry: ProcessEntry): Instance[] {
+  const active = entry.instances.filter(isActive);
+  return active.slice(0, Math.max(0, active.length - entry.definition.quantity));
+}
+
 export async function restartInstances(scope: RestartScope): Promise<RestartOutcome> {
   const { selectors } = scope;
   const inScope = scope.entries.filter(
@@ -114,8 +120,7 @@ export async function restartInstances(scope: RestartScope): Promise<RestartOutc
   };
 
   for (const entry of inScope.filter(wholeProcess)) {
-    const active = entry.instances.filter(isActive);
-    for (const extra of active.slice(0, Math.max(0, active.length - entry.definition.quantity))) {
+    for (const extra of excessInstances(entry)) {
       changes.push({ previous_instance: scope.json(extra), current_instance: null });
       void scope.lifecycle.stop(extra);
     }

@@ -1,17 +1,19 @@
 // The supervisor: owns the process table and carries out start, stop, restart, reload and
 // concurrency requests. It knows nothing of sockets, argv or terminals; the daemon runner
-// wires it to those.
+// wires it to those. It is long because it is the one place where the parts (lifecycle,
+// scheduler, proxy, adoption record) meet; each request's rules live in those modules.
 import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
-import type { InstanceJson, ReloadChangeJson, Replies, Requests, StatusReply } from '../control/protocol.js';
+import type { InstanceJson, Replies, Requests, StatusReply } from '../control/protocol.js';
 import { recordInstances, restoreSurvivors } from './adoption-record.js';
 import type { Instance } from './instance.js';
 import { IssueTracker } from './issues.js';
 import { Lifecycle } from './lifecycle.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
-import { restartInstances } from './restart.js';
+import { applyReload } from './reload-report.js';
+import { excessInstances, restartInstances } from './restart.js';
 import { matchesSelector, parseSelector } from './selectors.js';
 import { buildStatus, instanceJson } from './status-report.js';
 import { suggestCommand } from './suggest-command.js';
@@ -189,28 +191,12 @@ export class Supervisor {
       this.#log(`Configuration not reloaded: ${loaded.error.message}`);
       return loaded;
     }
-    const previousEnv = this.config.env;
+    const previous = this.config;
     // The name and root are fixed for a supervisor's life (spec 7.4).
-    this.config = { ...loaded.value, appName: this.config.appName, root: this.config.root };
-    const running = (name: string): number =>
-      (this.table.get(name)?.instances ?? []).filter((i) => i.state !== 'stopping' && i.state !== 'stopped').length;
-    const changes: ReloadChangeJson[] = [];
-    for (const change of this.table.reconcile(this.config)) {
-      if (change.kind === 'added') this.#log(`${change.name} has been added to the Procfile. Adding it.`);
-      if (change.kind === 'command-changed') this.#log(`${change.name} command has changed. Updated.`);
-      if (change.kind === 'options-changed') this.#log(`${change.name} options have changed (${change.options.join(', ')}). Updated.`);
-      if (change.kind === 'removed') {
-        this.#log(`${change.name} has been removed from the Procfile. It will be removed when it is stopped.`);
-        if (this.table.get(change.name) === undefined) this.issues.clearProcess(change.name);
-      }
-      changes.push({ ...change, running: running(change.name) });
-    }
+    this.config = { ...loaded.value, appName: previous.appName, root: previous.root };
+    const changes = applyReload(this.table, this.issues, previous, this.config, (m) => this.#log(m));
     this.scheduler.sync();
     if (this.options.proxy) void this.proxy.sync(this.#longRunning().map((e) => e.definition));
-    if (JSON.stringify(previousEnv) !== JSON.stringify(this.config.env)) {
-      this.#log('Environment variables have changed. Updated.');
-      changes.push({ kind: 'env-changed', running: this.table.allInstances().filter((i) => i.state === 'running').length });
-    }
     return { ok: true, value: { ok: true, changes } };
   }
 
@@ -283,9 +269,7 @@ export class Supervisor {
     if (request.reload !== false) this.#reloadOrThrow();
     const stopped: InstanceJson[] = [];
     for (const entry of this.#longRunning()) {
-      const active = entry.instances.filter((i) => i.state !== 'stopping' && i.state !== 'stopped');
-      // The oldest instances go first (spec 7.3), as in a restart.
-      for (const extra of active.slice(0, Math.max(0, active.length - entry.definition.quantity))) {
+      for (const extra of excessInstances(entry)) {
         void this.lifecycle.stop(extra);
         stopped.push(this.json(extra));
       }

@@ -1,0 +1,33 @@
+// Applies a freshly loaded configuration to the process table and says what changed, in the
+// log and in the `reload_config` reply (spec 7.4).
+import type { AppConfig } from '../config/types.js';
+import type { ReloadChangeJson } from '../control/protocol.js';
+import type { IssueTracker } from './issues.js';
+import type { ProcessTable } from './process-table.js';
+
+export function applyReload(
+  table: ProcessTable,
+  issues: IssueTracker,
+  previous: AppConfig,
+  next: AppConfig,
+  log: (message: string) => void,
+): ReloadChangeJson[] {
+  const running = (name: string): number =>
+    (table.get(name)?.instances ?? []).filter((i) => i.state !== 'stopping' && i.state !== 'stopped').length;
+  const changes: ReloadChangeJson[] = [];
+  for (const change of table.reconcile(next)) {
+    if (change.kind === 'added') log(`${change.name} has been added to the Procfile. Adding it.`);
+    if (change.kind === 'command-changed') log(`${change.name} command has changed. Updated.`);
+    if (change.kind === 'options-changed') log(`${change.name} options have changed (${change.options.join(', ')}). Updated.`);
+    if (change.kind === 'removed') {
+      log(`${change.name} has been removed from the Procfile. It will be removed when it is stopped.`);
+      if (table.get(change.name) === undefined) issues.clearProcess(change.name);
+    }
+    changes.push({ ...change, running: running(change.name) });
+  }
+  if (JSON.stringify(previous.env) !== JSON.stringify(next.env)) {
+    log('Environment variables have changed. Updated.');
+    changes.push({ kind: 'env-changed', running: table.allInstances().filter((i) => i.state === 'running').length });
+  }
+  return changes;
+}
