@@ -34,6 +34,12 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+// The loader runs the bundle through vm.Script, which has no loader for a real import():
+// only bundled modules may be imported lazily, never a Node built-in or a package.
+if (/\bimport\((["'])(node:|[a-z@])/.test(readFileSync(outfile, 'utf8'))) {
+  throw new Error('dist/procodile-main.cjs contains a dynamic import() of an external module; import it statically');
+}
+
 // The loader is what users run: `--` in its shebang stops Node 20 from taking our own
 // `--env-file` flag as its own (ECOSYSTEM trap 1).
 copyFileSync(new URL('./loader.cjs', import.meta.url).pathname, loader);

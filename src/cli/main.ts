@@ -1,6 +1,6 @@
 // The CLI edge: parse argv, find the application, run one command, print its errors, and
 // turn everything into an exit code. The only module that ends the process.
-import { resolveAppLocation, type GlobalConfigEntry } from '../config/app-resolution.js';
+import { resolveAppLocation } from '../config/app-resolution.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/types.js';
 import { ensurePidDirectory } from '../daemon/pid-directory.js';
@@ -27,56 +27,19 @@ const HANDLERS: Record<Exclude<CommandName, 'help' | 'check'>, () => Promise<Com
   console: () => import('./commands/exec.js').then((m) => m.runConsole),
 };
 
-/** The numbered chooser for a global configuration listing several applications (spec 3.2). */
-function chooserFor(term: Terminal) {
-  return async (entries: GlobalConfigEntry[], configPath: string): Promise<number | undefined> => {
-    term.out(`There are multiple applications configured in ${configPath}`);
-    term.out(term.color.bgMagenta(term.color.white('Choose an application:')));
-    const cells = entries.map((e, i) => `${i + 1}) ${(e.name ?? e.root).slice(0, 28)}`.padEnd(30));
-    for (let i = 0; i < cells.length; i += 3) term.out(cells.slice(i, i + 3).join(''));
-    const { createInterface } = await import('node:readline');
-    const rl = createInterface({ input: process.stdin });
-    const answer = await new Promise<string | undefined>((resolve) => {
-      rl.once('line', resolve);
-      rl.once('close', () => resolve(undefined));
-    });
-    rl.close();
-    if (answer === undefined) return undefined;
-    const index = Number(answer.trim()) - 1;
-    if (!Number.isInteger(index) || entries[index] === undefined) {
-      throw new ProcodileError('INVALID_ARGUMENT', `Invalid app number: ${answer.trim()}`);
-    }
-    return index;
-  };
-}
-
 async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
   const location = await resolveAppLocation({
     cwd: process.cwd(),
     root: args.global.root,
     procfile: args.global.procfile,
     env: process.env,
-    choose: chooserFor(term),
+    choose: (entries, path) => import('./app-chooser.js').then((m) => m.chooseApp(term, entries, path)),
   });
   if (!location.ok) throw location.error;
   const config = loadConfig(location.value);
   if (!config.ok) throw config.error;
   ensurePidDirectory(config.value.pidRoot);
   return config.value;
-}
-
-/** Re-runs the whole command as the configured user (spec 3.5); undefined when not needed. */
-async function reexecAsUser(config: AppConfig, term: Terminal, argv: string[]): Promise<number | undefined> {
-  if (config.user === undefined || config.user === process.env.USER) return undefined;
-  const { spawnSync } = await import('node:child_process');
-  term.err(term.errColor.red(`Procodile must be run as ${config.user}. Re-executing as ${config.user}...`));
-  const result = spawnSync('sudo', ['-H', '-u', config.user, '--', process.execPath, '--', cliPath(), ...argv], {
-    stdio: 'inherit',
-  });
-  if (result.error !== undefined) {
-    throw new ProcodileError('COMMAND_INVALID', `Could not re-execute through sudo: ${result.error.message}`);
-  }
-  return result.status ?? 1;
 }
 
 function cliPath(): string {
@@ -119,7 +82,7 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   }
   const load = HANDLERS[args.command]();
   const app = await loadApp(args, term);
-  const viaSudo = await reexecAsUser(app, term, argv);
+  const viaSudo = app.user === undefined ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
   if (viaSudo !== undefined) return viaSudo;
   const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
   return (await load)(context);

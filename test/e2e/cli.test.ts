@@ -100,6 +100,35 @@ describe('configuration errors', () => {
   });
 });
 
+describe('finding the application', () => {
+  it('offers a chooser when the global configuration lists several applications', async () => {
+    const one = app({ Procfile: 'web: a\n' });
+    const two = app({ Procfile: 'web: b\n' });
+    const global = app({ 'apps.yml': `- name: first\n  root: ${one.root}\n- name: second\n  root: ${two.root}\n` });
+    const env = { PROCODILE_CONFIG: global.path('apps.yml') };
+    const chosen = await runCli(['status', '--simple'], { cwd: '/', env, input: '2\n' });
+    assert.equal(chosen.code, 0, chosen.stderr);
+    assert.match(chosen.stdout, /There are multiple applications configured in .*apps\.yml/);
+    assert.match(chosen.stdout, /1\) first +2\) second/);
+    assert.match(chosen.stdout, /NotRunning \|\| Procodile supervisor isn't running/);
+    const byId = await runCli(['check'], { cwd: '/', env: { ...env, PROCODILE_APP_ID: '1' } });
+    assert.equal(byId.code, 0, byId.stderr);
+    assert.ok(byId.stdout.includes(two.root), 'PROCODILE_APP_ID picks the second (0-based) entry');
+    assertCleanError(await runCli(['status'], { cwd: '/', env, input: '7\n' }), /Invalid app number: 7/);
+  });
+
+  it('re-runs itself through sudo as the configured user', async () => {
+    const a = app({ Procfile: 'web: a\n', 'Procfile.options': 'user: deploy\n' });
+    a.write({ 'bin/sudo.sh': '#!/bin/sh\necho "sudo $*" > "$(dirname "$0")/../sudo-args"\nexit 5\n' });
+    const { renameSync } = await import('node:fs');
+    renameSync(a.path('bin/sudo.sh'), a.path('bin/sudo'));
+    const result = await runCli(['status'], { cwd: a.root, env: { USER: 'someone', PATH: `${a.path('bin')}:${process.env.PATH ?? ''}` } });
+    assert.equal(result.code, 5, 'the exit status of the re-run is passed on');
+    assert.match(result.stderr, /Procodile must be run as deploy\. Re-executing as deploy\.\.\./);
+    assert.match(a.read('sudo-args'), /^sudo -H -u deploy -- \S+ -- \S+procodile\.cjs status\n$/);
+  });
+});
+
 describe('check and systemd', () => {
   it('validates the configuration and finds conflicts between applications', async () => {
     const one = app({ Procfile: 'web: a\n', 'Procfile.options': 'pid_root: /tmp/pc-shared-pids\n' });
