@@ -9,19 +9,21 @@ const vm = require('node:vm');
 const { wrap } = require('node:module');
 
 const bundle = path.join(__dirname, 'procodile-main.cjs');
-const cacheFile = `${bundle}.${process.version}.v8cache`;
-// V8 refuses a cache made under other flags; the daemon runs with its own (daemonize.ts), so it
-// neither reads nor writes the one the CLI uses.
-const useCache = process.execArgv.length === 0;
+// V8 refuses a cache made under other flags, and the daemon runs with its own
+// (daemonize.ts): each set of flags gets its own cache file.
+const flags = process.execArgv.join(' ');
+let hash = 5381;
+for (let i = 0; i < flags.length; i += 1) hash = ((hash * 33) ^ flags.charCodeAt(i)) >>> 0;
+const cacheFile = `${bundle}.${process.version}${flags === '' ? '' : `.${hash.toString(36)}`}.v8cache`;
 let cachedData;
 try {
-  cachedData = useCache ? fs.readFileSync(cacheFile) : undefined;
+  cachedData = fs.readFileSync(cacheFile);
 } catch {
   cachedData = undefined;
 }
 const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
 cachedData = undefined;
-if (useCache && (script.cachedDataRejected !== false)) {
+if (script.cachedDataRejected !== false) {
   // Written on exit, so the functions this command compiled are in the cache too.
   process.once('exit', () => {
     const temporary = `${cacheFile}.${process.pid}`;

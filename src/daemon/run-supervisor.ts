@@ -41,7 +41,12 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   });
 
   writeFileSync(config.supervisorPidPath, String(process.pid));
-  const handle = (command: CommandName, request: Requests[CommandName]): Promise<unknown> => {
+  // Requests wait for start-up to finish, so the first answer a client gets (the `start`
+  // command's included) already describes every process that was started.
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  const handle = async (command: CommandName, request: Requests[CommandName]): Promise<unknown> => {
+    await ready;
     switch (command) {
       case 'status':
         return Promise.resolve(supervisor.status());
@@ -79,6 +84,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
     logger.log('system', `Supervisor startup failed: ${(error as Error).stack ?? String(error)}`);
     void supervisor.stopAll();
   }
+  started();
   await notifySystemd('READY=1', options.env, logger);
   const code = await done;
   removeSignalHandlers();

@@ -20,6 +20,7 @@ import {
 
 /** How long `start` waits for a new daemon to answer on its socket. */
 const DAEMON_READY_MS = 5000;
+const DAEMON_POLL_MS = 10;
 
 const ALREADY_RUNNING: [string, string][] = [
   ['foreground', 'Cannot be started in the foreground because supervisor already running'],
@@ -81,7 +82,7 @@ async function startDaemon(ctx: CommandContext): Promise<number> {
       renderIssues(status, term);
       return 0;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, DAEMON_POLL_MS));
   }
   term.err(term.errColor.yellow(`The supervisor has not answered yet; see ${app.logPath}.`));
   return 0;
