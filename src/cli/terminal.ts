@@ -1,7 +1,7 @@
 // The CLI's only window onto stdout and stderr, with colour decided once per stream.
-import pc from 'picocolors';
+import { createColors, type Colors } from './colors.js';
 
-export type Colors = ReturnType<typeof pc.createColors>;
+export type { Colors };
 
 export interface Terminal {
   out(text: string): void;
@@ -20,11 +20,19 @@ function wantsColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean
 }
 
 export function processTerminal(env: NodeJS.ProcessEnv = process.env): Terminal {
+  let color: Colors | undefined;
+  let errColor: Colors | undefined;
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    color: pc.createColors(wantsColor(process.stdout, env)),
-    errColor: pc.createColors(wantsColor(process.stderr, env)),
+    // Decided on first use: asking a stream whether it is a TTY makes Node build it, which
+    // the daemon and the quiet commands never need.
+    get color() {
+      return (color ??= createColors(wantsColor(process.stdout, env)));
+    },
+    get errColor() {
+      return (errColor ??= createColors(wantsColor(process.stderr, env)));
+    },
   };
 }
 

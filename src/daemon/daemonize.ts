@@ -12,7 +12,13 @@ export const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
  * young generation buy it nothing; without them it needs about 7 MB less memory with 100
  * instances (bench/README.md).
  */
-const DAEMON_NODE_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
+const DAEMON_NODE_FLAGS = [
+  '--lite-mode',
+  '--max-semi-space-size=1',
+  // Lite mode switches WebAssembly off and says so on stderr, the top of the supervisor log,
+  // unless it is already off.
+  '--no-expose-wasm',
+];
 
 export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.ProcessEnv, logPath: string): number {
   mkdirSync(dirname(logPath), { recursive: true });

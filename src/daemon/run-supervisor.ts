@@ -1,7 +1,7 @@
 // Runs a supervisor in this process, in the foreground or as the daemon: pid file, logger,
 // control socket, signals, and a clean exit once the supervisor is done.
-import { rmSync, writeFileSync } from 'node:fs';
-import pc from 'picocolors';
+import { rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createColors, type Colors } from '../cli/colors.js';
 import type { AppConfig } from '../config/types.js';
 import type { Result } from '../errors.js';
 import { startControlServer } from '../control/server.js';
@@ -22,14 +22,9 @@ export interface RunOptions
 /** Resolves with the exit code once the supervisor has finished. */
 export async function runSupervisor(config: AppConfig, options: RunOptions): Promise<number> {
   process.title = `[procodile] ${config.appName} (${config.root})`;
-  const colors = pc.createColors(options.color);
-  // A closed terminal must not take the supervisor down with an EPIPE.
-  process.stdout.on('error', () => undefined);
-  const relay = options.foreground ? new OutputRelay(process.stdout, colors) : undefined;
-  const logger = createLogger(
-    relay === undefined ? { write: (text) => process.stdout.write(text) } : { write: (text) => relay.writeRaw(text) },
-    colors,
-  );
+  const colors = createColors(options.color);
+  const relay = options.foreground ? terminalRelay(colors) : undefined;
+  const logger = createLogger(relay === undefined ? { write: appendToLog } : { write: (text) => relay.writeRaw(text) }, colors);
 
   let finished!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finished = resolve));
@@ -96,4 +91,22 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   logger.log('system', 'Stopped Procodile supervisor');
   await relay?.drain(0);
   return code;
+}
+
+function terminalRelay(colors: Colors): OutputRelay {
+  // A closed terminal must not take the supervisor down with an EPIPE.
+  process.stdout.on('error', () => undefined);
+  return new OutputRelay(process.stdout, colors);
+}
+
+/**
+ * The daemon's stdout is its log file, opened for appending: written directly, so the
+ * daemon never builds a process.stdout stream it has no use for.
+ */
+function appendToLog(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch {
+    // A full disk or a removed log must not stop the supervisor; the next line tries again.
+  }
 }

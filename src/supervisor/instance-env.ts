@@ -17,6 +17,19 @@ export function launchFingerprint(app: AppConfig, definition: ProcessDefinition)
   return JSON.stringify([definition.command, app.env, definition.env]);
 }
 
+// The supervisor's own environment does not change while it runs, and reading process.env
+// key by key is slow enough to show when a hundred instances start at once.
+const strippedCache = new WeakMap<NodeJS.ProcessEnv, Record<string, string>>();
+
+function inheritedVariables(inherited: NodeJS.ProcessEnv): Record<string, string> {
+  let stripped = strippedCache.get(inherited);
+  if (stripped === undefined) {
+    stripped = stripLauncherVariables(inherited);
+    strippedCache.set(inherited, stripped);
+  }
+  return stripped;
+}
+
 export function buildInstanceEnv(
   inherited: NodeJS.ProcessEnv,
   app: AppConfig,
@@ -25,7 +38,7 @@ export function buildInstanceEnv(
   managed: ManagedVariables,
 ): Record<string, string> {
   const env: Record<string, string> = {
-    ...stripLauncherVariables(inherited),
+    ...inheritedVariables(inherited),
     ...app.env,
     ...envFile,
     ...definition.env,

@@ -33,6 +33,9 @@ describe('start and stop in the background', () => {
     assert.equal(statSync(a.path('pids/procodile.sock')).mode & 0o777, 0o600, 'socket is private to its owner');
     assert.equal(readPid(a.path(`pids/${web[0]!.description}.pid`)), web[0]!.pid);
 
+    // Every line of the supervisor log is one of ours: no warnings from Node about its flags.
+    for (const line of a.read('procodile.log').trimEnd().split('\n')) assert.match(line, /^\d\d:\d\d:\d\d \S+ +\| /);
+
     await stopAll(a);
     for (const i of [...web, ...worker]) assert.equal(isAlive(i.pid!), false, `${i.description} is gone`);
     assert.equal(isAlive(supervisorPid), false, 'supervisor is gone');

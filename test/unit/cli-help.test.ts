@@ -1,12 +1,12 @@
 // Help texts: the command list, per-command option help (scenarios 21-22), invalid command.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import pc from 'picocolors';
+import { createColors } from '../../src/cli/colors.js';
 import { COMMAND_NAMES } from '../../src/cli/args.js';
 import { renderCommandHelp, renderHelp, renderInvalidCommand } from '../../src/cli/help.js';
 
-const plain = pc.createColors(false);
-const colored = pc.createColors(true);
+const plain = createColors(false);
+const colored = createColors(true);
 
 void describe('renderHelp', () => {
   const text = renderHelp(plain, '1.2.3');

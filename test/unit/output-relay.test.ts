@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import pc from 'picocolors';
+import { createColors } from '../../src/cli/colors.js';
 import { OutputRelay } from '../../src/logging/output-relay.js';
 
-const colors = pc.createColors(false);
+const colors = createColors(false);
 
 function collector(highWaterMark = 1 << 20): { sink: Writable; text: () => string; release: () => void } {
   let text = '';

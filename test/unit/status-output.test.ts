@@ -1,11 +1,11 @@
 // The human and one-line views of `status`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import pc from 'picocolors';
+import { createColors } from '../../src/cli/colors.js';
 import type { StatusReply } from '../../src/control/protocol.js';
 import { messageText, renderSimpleStatus, renderStatus, shortTime } from '../../src/cli/output/status-human.js';
 
-const colors = pc.createColors(false);
+const colors = createColors(false);
 
 function reply(overrides: Partial<StatusReply> = {}): StatusReply {
   return {
