@@ -99,7 +99,7 @@ async function phaseHundred(peers) {
 }
 
 async function phaseLogs() {
-  const modes = ['direct-file', 'background', 'direct-pipe', 'foreground'];
+  const modes = ['direct-file', 'background', 'direct-pipe', 'node-pipe', 'foreground'];
   const out = {};
   for (let r = 0; r < cfg.log_runs; r++) {
     for (const mode of modes) {
@@ -177,6 +177,8 @@ async function main() {
   const lg = metrics.logs;
   ratios.log_background_vs_direct = ratio(lg.background?.lines_per_s, lg.direct_file?.lines_per_s);
   ratios.log_foreground_vs_pipe = ratio(lg.foreground?.lines_per_s, lg.direct_pipe?.lines_per_s);
+  ratios.log_node_pipe_vs_pipe = ratio(lg.node_pipe?.lines_per_s, lg.direct_pipe?.lines_per_s);
+  ratios.log_foreground_vs_node_pipe = ratio(lg.foreground?.lines_per_s, lg.node_pipe?.lines_per_s);
 
   const result = {
     generated_at: new Date().toISOString(),

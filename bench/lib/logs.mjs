@@ -2,6 +2,8 @@
 //   direct-file   gen > file                          (baseline for background)
 //   background    procodile daemon, instance stdout = ROOT/gen.log
 //   direct-pipe   gen | cat > file                    (baseline for foreground)
+//   node-pipe     node (spawns gen, pipes its stdout through untouched) | cat > file
+//                 (the bound of any Node supervisor reading its children's pipes)
 //   foreground    procodile start -f | cat > file     (prefixed, multiplexed output)
 // Throughput = lines / (time the last line is in the file - time the generator began writing).
 // Then the file is checked line by line: lost, torn (not a whole generator line), duplicated
@@ -145,6 +147,23 @@ export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
       await waitFor(statReady, { timeoutMs: 10_000 });
       g.child.kill('SIGTERM');
       await Promise.all([g.exited, c.exited]);
+      return await finish(dir, out, done, lines, false);
+    }
+    if (mode === 'node-pipe') {
+      const out = join(dir, 'out.log');
+      const fd = openSync(out, 'w');
+      // The generator is spawned by Node with a pipe, as procodile spawns it, and relayed with
+      // no processing at all: what is left is Node's own cost per chunk.
+      const relay = `const c = require('node:child_process').spawn(process.argv[1], process.argv.slice(2), { stdio: ['ignore', 'pipe', 'inherit'] });
+        c.stdout.pipe(process.stdout); process.on('SIGTERM', () => { c.kill('SIGTERM'); process.exit(0); });`;
+      const p = spawnTracked(NODE, ['-e', relay, NODE, ...genArgs], ['ignore', 'pipe', 'inherit']);
+      const c = spawnTracked('cat', [], [p.child.stdout, fd, 'inherit']);
+      closeSync(fd);
+      await waitFor(() => tailHas(out, lastLine), { timeoutMs, what: 'node-piped output' });
+      const done = wallMs();
+      await waitFor(statReady, { timeoutMs: 10_000 });
+      p.child.kill('SIGTERM');
+      await Promise.all([p.exited, c.exited]);
       return await finish(dir, out, done, lines, false);
     }
     // procodile modes: the generator is the only process of the app

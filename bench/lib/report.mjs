@@ -108,12 +108,13 @@ export function printReport(res, out = process.stdout) {
   out.write(`\n${table(rows)}\n`);
   if (m.logs) {
     const lr = [['log throughput', 'lines/s median [min-max]', 'ms median', 'lost', 'torn', 'reordered', 'dup', 'vs baseline']];
-    const base = { background: 'log_background_vs_direct', foreground: 'log_foreground_vs_pipe' };
+    const base = { background: 'log_background_vs_direct', node_pipe: 'log_node_pipe_vs_pipe', foreground: 'log_foreground_vs_pipe' };
     for (const [mode, x] of Object.entries(m.logs)) {
       if (!x) continue;
       lr.push([mode, cell(x.lines_per_s, 'lines/s'), fmtNum(x.ms?.median, 'ms'), x.integrity.lost, x.integrity.torn, x.integrity.reordered, x.integrity.duplicated, base[mode] ? rcell(r[base[mode]]) : '']);
     }
     out.write(`\n${table(lr)}\n`);
+    if (r.log_foreground_vs_node_pipe) out.write(`foreground vs node-pipe (Node relaying untouched): ${rcell(r.log_foreground_vs_node_pipe)}\n`);
   }
   const tr = [['target', 'value', 'result']];
   for (const t of res.targets) tr.push([t.target, t.value === null ? 'n/a' : `${t.value}${t.unit === 'x' ? 'x' : ` ${t.unit}`}`, t.met === null ? 'UNAVAILABLE' : t.met ? 'met' : 'MISSED']);
