@@ -1,6 +1,6 @@
 // Whether a pid is a live process, read from /proc so that zombies count as dead (D5): on
 // hosts whose PID 1 does not reap orphans, kill(pid, 0) still finds a dead process.
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
 
 export interface ProcStat {
   state: string;
@@ -10,10 +10,20 @@ export interface ProcStat {
   startTime: number;
 }
 
+const STAT_BUFFER = Buffer.alloc(4096);
+
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fd = openSync(`/proc/${pid}/stat`, 'r');
+    try {
+      // One read: the kernel produces the whole line at once, and it is far shorter than the
+      // buffer. readFileSync would add an fstat and a second read for EOF, and this runs for
+      // every instance on every status and supervise pass.
+      text = STAT_BUFFER.toString('latin1', 0, readSync(fd, STAT_BUFFER, 0, STAT_BUFFER.length, null));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
   }
