@@ -16,7 +16,7 @@ const PEERS_DIR = process.env.BENCH_PEERS_DIR ?? '/tmp/pc-bench-peers';
 const cfg = {
   runs: envInt('BENCH_RUNS', 5),
   runs_100: envInt('BENCH_RUNS_100', 3),
-  status_samples: envInt('BENCH_STATUS_SAMPLES', 6),
+  status_samples: envInt('BENCH_STATUS_SAMPLES', 10),
   respawn_samples: envInt('BENCH_RESPAWN_SAMPLES', 3),
   log_runs: envInt('BENCH_LOG_RUNS', 5),
   log_lines: envInt('BENCH_LOG_LINES', 200_000),
@@ -62,14 +62,18 @@ async function withApp(peer, n, body) {
 
 async function phaseTen(peers) {
   for (let r = 0; r < cfg.runs; r++) {
-    for (let i = 0; i < cfg.status_samples; i++) add('status_ms', 'node_e0', await measureCli([process.execPath, ['-e', '0'], process.env]));
     for (const peer of rotate(peers, r)) {
       if (interrupted) return;
       await withApp(peer, 10, async (app) => {
         const s = await measureStart(peer, app);
         add('start_10_ms', peer.name, s.ms);
         add('rss_10_kb', peer.name, await measureRss(peer, app, cfg.settle_ms));
-        for (let i = 0; i < cfg.status_samples; i++) add('status_ms', peer.name, await measureCli(peer.statusCmd(app)));
+        for (let i = 0; i < cfg.status_samples; i++) {
+          // The baseline is sampled next to procodile's own samples, one for one: this machine's
+          // speed drifts over a run, and the ratio must compare like with like.
+          if (peer.name === 'procodile') add('status_ms', 'node_e0', await measureCli([process.execPath, ['-e', '0'], process.env]));
+          add('status_ms', peer.name, await measureCli(peer.statusCmd(app)));
+        }
         for (let k = 0; k < cfg.respawn_samples; k++) {
           add('respawn_ms', peer.name, await measureRespawn(peer, app, r * cfg.respawn_samples + k));
           await new Promise((res) => setTimeout(res, 150));
