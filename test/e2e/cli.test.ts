@@ -1,19 +1,10 @@
 // The command line as a new user meets it: help, versions, and one clear error for every
 // broken configuration, never a stack trace.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { makeApp, runCli, type TestApp } from '../helpers/app.js';
+import { describe, it } from 'node:test';
+import { appsCleanedAfterEach, runCli } from '../helpers/app.js';
 
-let apps: TestApp[] = [];
-function app(files: Record<string, string>): TestApp {
-  const created = makeApp(files);
-  apps.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.cleanup()));
-  apps = [];
-});
+const app = appsCleanedAfterEach();
 
 function assertCleanError(result: { code: number | null; stderr: string }, pattern: RegExp): void {
   assert.equal(result.code, 1, result.stderr);

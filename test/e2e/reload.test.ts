@@ -1,21 +1,12 @@
 // `reload` (and SIGHUP): added, removed and changed processes, and a broken file that must
 // leave the running configuration alone.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isAlive } from '../../src/proc/liveness.js';
-import { makeApp, readPid, waitFor, type TestApp } from '../helpers/app.js';
+import { appsCleanedAfterEach, readPid, type TestApp, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning } from '../helpers/supervisor.js';
 
-let apps: TestApp[] = [];
-function app(files: Record<string, string>): TestApp {
-  const created = makeApp(files);
-  apps.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.cleanup()));
-  apps = [];
-});
+const app = appsCleanedAfterEach();
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');

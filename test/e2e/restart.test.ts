@@ -2,21 +2,12 @@
 // tags, quantity reconciliation, and the exact lines each command prints.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isAlive, listGroupMembers } from '../../src/proc/liveness.js';
-import { makeApp, waitFor, type TestApp } from '../helpers/app.js';
+import { appsCleanedAfterEach, type TestApp, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning } from '../helpers/supervisor.js';
 
-let apps: TestApp[] = [];
-function app(files: Record<string, string>): TestApp {
-  const created = makeApp(files);
-  apps.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.cleanup()));
-  apps = [];
-});
+const app = appsCleanedAfterEach();
 
 /** A file of the app, or '' while it does not exist yet. */
 function readSoft(a: TestApp, rel: string): string {

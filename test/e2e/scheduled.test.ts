@@ -1,19 +1,10 @@
 // Scheduled (cron) processes under a real supervisor (spec 8).
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { makeApp, waitFor, type TestApp } from '../helpers/app.js';
+import { describe, it } from 'node:test';
+import { appsCleanedAfterEach, type TestApp, waitFor } from '../helpers/app.js';
 import { cli, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
 
-let apps: TestApp[] = [];
-function app(files: Record<string, string>): TestApp {
-  const created = makeApp(files);
-  apps.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.cleanup()));
-  apps = [];
-});
+const app = appsCleanedAfterEach();
 
 const runsIn = (a: TestApp, file: string): string[] => {
   try {

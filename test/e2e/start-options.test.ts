@@ -1,21 +1,12 @@
 // `start` flags on a fresh supervisor, the process title, and processes that hand their pid on.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isAlive } from '../../src/proc/liveness.js';
-import { makeApp, readPid, waitFor, type TestApp } from '../helpers/app.js';
+import { appsCleanedAfterEach, readPid, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
 
-let apps: TestApp[] = [];
-function app(files: Record<string, string>): TestApp {
-  const created = makeApp(files);
-  apps.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.cleanup()));
-  apps = [];
-});
+const app = appsCleanedAfterEach();
 
 describe('start options', () => {
   it('--no-processes starts only the supervisor; -p and -t start and tag a subset later', async () => {

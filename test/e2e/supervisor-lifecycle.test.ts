@@ -1,21 +1,12 @@
 // The supervisor core, driven as a user would: start, status, stop, respawn, kill.
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isAlive, listGroupMembers } from '../../src/proc/liveness.js';
-import { makeApp, readPid, waitFor, type TestApp } from '../helpers/app.js';
+import { appsCleanedAfterEach, readPid, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning } from '../helpers/supervisor.js';
 
-let apps: TestApp[] = [];
-function app(files: Record<string, string>): TestApp {
-  const created = makeApp(files);
-  apps.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.cleanup()));
-  apps = [];
-});
+const app = appsCleanedAfterEach();
 
 describe('start and stop in the background', () => {
   it('starts every process at its quantity, logs to files, and stops leaving nothing', async () => {

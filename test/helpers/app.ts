@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, readFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive, listGroupMembers } from '../../src/proc/liveness.js';
+import { afterEach } from 'node:test';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** build/test/helpers -> repo root */
@@ -159,4 +160,21 @@ export function readPid(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An app factory for one test file: every app it makes is cleaned up (its processes stopped,
+ * its directory removed) after each test, whatever the test's outcome.
+ */
+export function appsCleanedAfterEach(): (files?: Record<string, string>) => TestApp {
+  let apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.map((a) => a.cleanup()));
+    apps = [];
+  });
+  return (files = {}) => {
+    const created = makeApp(files);
+    apps.push(created);
+    return created;
+  };
 }
