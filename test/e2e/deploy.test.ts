@@ -2,12 +2,12 @@
 // `-r ROOT/current`; a deploy switches `current` to the next release, then `reload`,
 // `restart` and `status` show exactly what changed.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import type { StatusReply } from '../../src/control/protocol.js';
 import { isAlive } from '../../src/proc/liveness.js';
 import { makeApp, runCli, waitFor, type TestApp } from '../helpers/app.js';
-import { instancesOf, waitForDeath } from '../helpers/supervisor.js';
+import { instancesOf, waitForDeath, liveWith } from '../helpers/supervisor.js';
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -25,21 +25,6 @@ function readSoft(path: string): string {
   } catch {
     return '';
   }
-}
-
-/** Live (non-zombie) processes whose command line contains `marker`. */
-function liveWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(marker) && isAlive(Number(entry))) found.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
 }
 
 /** Two releases sharing pids and logs, as a Capistrano-style deploy lays them out. */

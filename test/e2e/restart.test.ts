@@ -1,11 +1,10 @@
 // `restart` and `check_concurrency` driven through the CLI: every restart mode, selectors and
 // tags, quantity reconciliation, and the exact lines each command prints.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isAlive, listGroupMembers } from '../../src/proc/liveness.js';
 import { appsCleanedAfterEach, type TestApp, waitFor } from '../helpers/app.js';
-import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning } from '../helpers/supervisor.js';
+import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning, liveWith } from '../helpers/supervisor.js';
 
 const app = appsCleanedAfterEach();
 
@@ -27,21 +26,6 @@ async function ok(a: TestApp, args: string[]): Promise<string> {
   const result = await cli(a, args);
   assert.equal(result.code, 0, `procodile ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
-}
-
-/** Live (non-zombie) processes whose command line contains `marker`. */
-function liveWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(marker) && isAlive(Number(entry))) found.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
 }
 
 /** Polls the live instances of `marker` every few ms while `action` runs; returns the fewest seen. */

@@ -19,3 +19,26 @@ export function definition(overrides: Partial<ProcessDefinition> = {}): ProcessD
     ...overrides,
   };
 }
+
+/** A Procfile.options that sets every key of spec 4.2, as Procodile's own test suite does. */
+export const FULL_OPTIONS = `app_name: specapp
+pid_root: tmp/pids
+log_path: log/procodile.log
+console_command: irb -Ilib
+exec_prefix: bundle exec
+env:
+  RAILS_ENV: production
+  FRUIT: apple
+  VEGETABLE: potato
+  PORT: 3000
+processes:
+  proc1:
+    quantity: 2
+    restart_mode: USR2
+    term_signal: TERM
+    allocate_port_from: 3005
+    proxy_address: 127.0.0.1
+    proxy_port: 2018
+    network_protocol: tcp
+    random_delay: 10
+`;

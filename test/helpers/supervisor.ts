@@ -1,5 +1,6 @@
 // Helpers for end-to-end tests that drive a real supervisor through the CLI.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { StatusReply, InstanceJson } from '../../src/control/protocol.js';
 import { isAlive } from '../../src/proc/liveness.js';
 import { runCli, waitFor, type TestApp } from './app.js';
@@ -43,4 +44,19 @@ export async function stopAll(app: TestApp): Promise<void> {
 
 export function waitForDeath(pid: number, timeoutMs = 10000): Promise<boolean> {
   return waitFor(() => !isAlive(pid), timeoutMs, `pid ${pid} to die`);
+}
+
+/** Live (non-zombie) processes whose command line contains `marker`. */
+export function liveWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(marker) && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { AppConfig, AppLocation } from '../../src/config/types.js';
+import { FULL_OPTIONS } from '../helpers/fixtures.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -34,27 +35,6 @@ function failure(location: AppLocation): { code: string; message: string } {
 }
 
 const FULL_PROCFILE = ['proc1', 'proc2', 'proc3', 'proc4'].map((name) => `${name}: ruby process.rb ${name}\n`).join('');
-const FULL_OPTIONS = `app_name: specapp
-pid_root: tmp/pids
-log_path: log/procodile.log
-console_command: irb -Ilib
-exec_prefix: bundle exec
-env:
-  RAILS_ENV: production
-  FRUIT: apple
-  VEGETABLE: potato
-  PORT: 3000
-processes:
-  proc1:
-    quantity: 2
-    restart_mode: USR2
-    term_signal: TERM
-    allocate_port_from: 3005
-    proxy_address: 127.0.0.1
-    proxy_port: 2018
-    network_protocol: tcp
-    random_delay: 10
-`;
 
 describe('loadConfig: fixture basic (scenarios 23-27)', () => {
   const root = app({ Procfile: 'web: ruby process.rb web\n' });

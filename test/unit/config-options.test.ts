@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeOptions, parseOptions, readOptionsFile, type AppOptions } from '../../src/config/options.js';
+import { FULL_OPTIONS } from '../helpers/fixtures.js';
 
 const FILE = '/app/Procfile.options';
 
@@ -19,31 +20,10 @@ function failure(text: string): { code: string; message: string } {
   return result.error;
 }
 
-const FULL = `app_name: specapp
-pid_root: tmp/pids
-log_path: log/procodile.log
-console_command: irb -Ilib
-exec_prefix: bundle exec
-env:
-  RAILS_ENV: production
-  FRUIT: apple
-  VEGETABLE: potato
-  PORT: 3000
-processes:
-  proc1:
-    quantity: 2
-    restart_mode: USR2
-    term_signal: TERM
-    allocate_port_from: 3005
-    proxy_address: 127.0.0.1
-    proxy_port: 2018
-    network_protocol: tcp
-    random_delay: 10
-`;
 
 describe('parseOptions', () => {
   it('reads the full fixture (scenario 42)', () => {
-    const parsed = parseOptions(FULL, FILE);
+    const parsed = parseOptions(FULL_OPTIONS, FILE);
     assert.ok(parsed.ok);
     const { options: value, processLines } = parsed.value;
     assert.equal(value.appName, 'specapp');
