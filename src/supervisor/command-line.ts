@@ -14,8 +14,22 @@ export function needsShell(command: string): boolean {
   return SHELL_SYNTAX.test(command) || LEADING_ASSIGNMENT.test(command);
 }
 
+// One command, possibly with expansions, quotes and redirections, but nothing that joins or
+// groups commands: the shell can `exec` it and get out of the way.
+const COMPOUND_SYNTAX = /[|&;()`{}\n]/;
+const RESERVED_FIRST_WORD = /^\s*(if|then|else|elif|fi|do|done|case|esac|while|until|for|in|!|exec)(\s|$)/;
+
+/**
+ * Whether the shell may replace itself with the command. dash (Debian's /bin/sh) forks for the
+ * last command of `sh -c` instead of exec'ing it, so the instance's pid would be the shell:
+ * usr1/usr2 restarts would signal the shell, which dies, instead of the server, which reloads.
+ */
+function canExec(command: string): boolean {
+  return !COMPOUND_SYNTAX.test(command) && !RESERVED_FIRST_WORD.test(command) && !LEADING_ASSIGNMENT.test(command);
+}
+
 export function toInvocation(command: string): Invocation {
-  if (needsShell(command)) return { file: '/bin/sh', args: ['-c', command] };
+  if (needsShell(command)) return { file: '/bin/sh', args: ['-c', canExec(command) ? `exec ${command.trim()}` : command] };
   const words = command.trim().split(/\s+/).filter((w) => w.length > 0);
   const [file, ...args] = words;
   if (file === undefined) return { file: '/bin/sh', args: ['-c', command] };

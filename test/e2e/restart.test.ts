@@ -153,6 +153,22 @@ describe('restart modes', () => {
     });
   }
 
+  it('usr2 reaches a server whose command runs through the shell ($PORT), not the shell', async () => {
+    const a = app({
+      Procfile: 'web: sh web.sh $PORT\n',
+      'web.sh': "trap 'echo got USR2 on $1 >> signals.txt' USR2\nwhile true; do sleep 0.1; done\n",
+      'Procfile.options': 'stop_timeout: 1\nprocesses:\n  web:\n    restart_mode: usr2\n    allocate_port_from: 41500\n',
+    });
+    await startDaemon(a);
+    const [web] = await waitForRunning(a, 'web', 1);
+    await ok(a, ['restart']);
+    await waitFor(() => readSoft(a, 'signals.txt').includes('got USR2 on 41500'), 5000, 'the server to get USR2');
+    const [same] = await waitForRunning(a, 'web', 1);
+    assert.equal(same!.pid, web!.pid, 'the server kept running: no respawn');
+    assert.equal(same!.respawns, 0);
+    await stopAll(a);
+  });
+
   it('rejects an unknown restart_mode when the configuration is loaded (Q8, Q20)', async () => {
     const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'processes:\n  web:\n    restart_mode: TERM\n' });
     const result = await cli(a, ['start']);
