@@ -9,7 +9,11 @@ const RANDOM_PORT_MIN = 20000;
 const RANDOM_PORT_MAX = 29999;
 const RANDOM_PORT_TRIES = 10;
 
-export type PortChoice = { kind: 'none' } | { kind: 'fixed'; port: number } | { kind: 'random' };
+/** `given`: a port from `start --ports`; `range`: the next slot of allocate_port_from. */
+export type PortChoice = { kind: 'none' } | { kind: 'fixed'; port: number; from: 'given' | 'range' } | { kind: 'random' };
+
+/** How many taken ports allocate_port_from steps over before it gives up. */
+const RANGE_TRIES = 100;
 
 export interface PortRules {
   /** From `start --ports`: 0 means a random port. */
@@ -19,27 +23,30 @@ export interface PortRules {
 
 export function choosePort(definition: ProcessDefinition, usedPorts: number[], rules: PortRules): PortChoice {
   const fixed = rules.allocations[definition.name];
-  if (fixed !== undefined) return fixed === 0 ? { kind: 'random' } : { kind: 'fixed', port: fixed };
+  if (fixed !== undefined) return fixed === 0 ? { kind: 'random' } : { kind: 'fixed', port: fixed, from: 'given' };
   if (definition.proxyPort !== undefined && rules.proxyEnabled) return { kind: 'random' };
   if (definition.allocatePortFrom !== undefined && definition.restartMode !== 'start-term') {
     let port = definition.allocatePortFrom;
     while (usedPorts.includes(port)) port += 1;
-    return { kind: 'fixed', port };
+    return { kind: 'fixed', port, from: 'range' };
   }
   return { kind: 'none' };
 }
+
+/** Where a port is tried (spec 6.5.2): a wildcard listener elsewhere also makes this fail. */
+const PROBE_HOST = '127.0.0.1';
 
 export function isPortFree(port: number, protocol: NetworkProtocol): Promise<boolean> {
   return new Promise((resolve) => {
     if (protocol === 'udp') {
       const socket = createSocket('udp4');
       socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+      socket.bind(port, PROBE_HOST, () => socket.close(() => resolve(true)));
       return;
     }
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, PROBE_HOST, () => server.close(() => resolve(true)));
   });
 }
 
@@ -65,10 +72,29 @@ export async function assignPort(
   switch (choice.kind) {
     case 'none':
       return undefined;
-    case 'fixed':
-      instance.port = choice.port;
-      log(`Assigned ${choice.port} to process`);
+    case 'fixed': {
+      // A port our own instances hold is theirs to share (the same --ports value for every
+      // instance); any other program on it would make the instance crash on bind.
+      let port = choice.port;
+      if (choice.from === 'given') {
+        if (!usedPorts.includes(port) && !(await isPortFree(port, definition.networkProtocol))) {
+          return `port ${port} (${PROBE_HOST}:${port}, ${definition.networkProtocol}) is already in use by another program; stop it, or give ${definition.name} another port with --ports.`;
+        }
+      } else {
+        const taken = [...usedPorts];
+        for (let tries = 0; !(await isPortFree(port, definition.networkProtocol)); tries += 1) {
+          if (tries === RANGE_TRIES) {
+            return `no free port for ${definition.name} in ${choice.port}-${port} (allocate_port_from ${definition.allocatePortFrom ?? choice.port}); every one is in use.`;
+          }
+          log(`Port ${port} is in use by another program; trying the next one`);
+          taken.push(port);
+          while (taken.includes(port)) port += 1;
+        }
+      }
+      instance.port = port;
+      log(`Assigned ${port} to process`);
       return undefined;
+    }
     case 'random': {
       const port = await findRandomPort(definition.networkProtocol);
       if (port === undefined) return `Couldn't allocate port for ${definition.name}`;

@@ -1,6 +1,7 @@
 // `start` flags on a fresh supervisor, the process title, and processes that hand their pid on.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { isAlive } from '../../src/proc/liveness.js';
 import { appsCleanedAfterEach, readPid, waitFor } from '../helpers/app.js';
@@ -39,6 +40,31 @@ describe('start options', () => {
     assert.equal(web!.port, 43210);
     assert.ok(api!.port! >= 20000 && api!.port! <= 29999, `random port ${api!.port}`);
     await stopAll(a);
+  });
+
+  it('steps over ports another program holds, and says which port when a given one is taken', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const a = app({
+        Procfile: 'web: sleep 300\napi: sleep 300\n',
+        'Procfile.options': `processes:\n  web:\n    quantity: 2\n    allocate_port_from: ${port}\n`,
+      });
+      await startDaemon(a, ['--ports', `api:${port}`]);
+      const web = await waitForRunning(a, 'web', 2);
+      assert.ok(web.every((i) => i.port !== port), `web never gets the taken port ${port}`);
+      assert.equal(new Set(web.map((i) => i.port)).size, 2, 'each web instance has its own port');
+      const reply = await waitFor(async () => {
+        const s = await status(a);
+        return s.runtime_issues.some((issue) => issue.message.includes(`port ${port}`)) ? s : undefined;
+      }, 5000, 'an issue naming the taken port');
+      assert.equal(instancesOf(reply, 'api').filter((i) => i.status === 'running').length, 0);
+      assert.match(a.read('procodile.log'), new RegExp(`api\\.1 .*port ${port} \\(127\\.0\\.0\\.1:${port}, tcp\\) is already in use`));
+      await stopAll(a);
+    } finally {
+      busy.close();
+    }
   });
 
   it('--env-file feeds variables, and a missing file is a reported start failure, not a crash', async () => {

@@ -56,21 +56,21 @@ describe('choosePort', () => {
   });
   it('takes the lowest free port from allocate_port_from', () => {
     const d = definition({ allocatePortFrom: 3000 });
-    assert.deepEqual(choosePort(d, [], rules), { kind: 'fixed', port: 3000 });
-    assert.deepEqual(choosePort(d, [3000, 3001, 3003], rules), { kind: 'fixed', port: 3002 });
+    assert.deepEqual(choosePort(d, [], rules), { kind: 'fixed', port: 3000, from: 'range' });
+    assert.deepEqual(choosePort(d, [3000, 3001, 3003], rules), { kind: 'fixed', port: 3002, from: 'range' });
   });
   it('ignores allocate_port_from in start-term mode', () => {
     assert.deepEqual(choosePort(definition({ allocatePortFrom: 3000, restartMode: 'start-term' }), [], rules), { kind: 'none' });
   });
   it('lets --ports win, with 0 meaning random', () => {
     const d = definition({ allocatePortFrom: 3000 });
-    assert.deepEqual(choosePort(d, [], { allocations: { web: 4000 }, proxyEnabled: false }), { kind: 'fixed', port: 4000 });
+    assert.deepEqual(choosePort(d, [], { allocations: { web: 4000 }, proxyEnabled: false }), { kind: 'fixed', port: 4000, from: 'given' });
     assert.deepEqual(choosePort(d, [], { allocations: { web: 0 }, proxyEnabled: false }), { kind: 'random' });
   });
   it('gives proxied processes a random port while the proxy runs', () => {
     const d = definition({ proxyPort: 8080, allocatePortFrom: 3000 });
     assert.deepEqual(choosePort(d, [], { allocations: {}, proxyEnabled: true }), { kind: 'random' });
-    assert.deepEqual(choosePort(d, [], rules), { kind: 'fixed', port: 3000 });
+    assert.deepEqual(choosePort(d, [], rules), { kind: 'fixed', port: 3000, from: 'range' });
   });
 });
 
