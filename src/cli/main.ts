@@ -1,5 +1,6 @@
 // The CLI edge: parse argv, find the application, run one command, print its errors, and
 // turn everything into an exit code. The only module that ends the process.
+import { existsSync } from 'node:fs';
 import { resolveAppLocation } from '../config/app-resolution.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/types.js';
@@ -27,6 +28,14 @@ const HANDLERS: Record<Exclude<CommandName, 'help' | 'check'>, () => Promise<Com
   console: () => import('./commands/exec.js').then((m) => m.runConsole),
 };
 
+/**
+ * Commands that act on a running supervisor, or only on its pid files, and so must work while
+ * the files on disk are broken: the supervisor runs on what it loaded before, and restart,
+ * reload and check_concurrency have it re-read the files and report their errors itself.
+ */
+const TOLERANT: ReadonlySet<CommandName> = new Set(['stop', 'status', 'kill', 'restart', 'reload', 'check_concurrency']);
+const RELOADING: ReadonlySet<CommandName> = new Set(['restart', 'reload', 'check_concurrency']);
+
 async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
   const location = await resolveAppLocation({
     cwd: process.cwd(),
@@ -37,7 +46,22 @@ async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
   });
   if (!location.ok) throw location.error;
   const config = loadConfig(location.value);
-  if (!config.ok) throw config.error;
+  if (!config.ok) {
+    const fallback = args.command !== undefined && TOLERANT.has(args.command) && config.error.code !== 'PROCFILE_NOT_FOUND'
+      ? (await import('../config/runtime-paths.js')).runtimePaths(location.value)
+      : undefined;
+    if (fallback === undefined || !existsSync(fallback.supervisorPidPath)) throw config.error;
+    // restart, reload and check_concurrency hear of the error from the supervisor itself.
+    if (args.command !== undefined && !RELOADING.has(args.command)) {
+      term.err(term.errColor.yellow(`Warning: ${config.error.message}`));
+      term.err(
+        term.errColor.yellow(
+          `Going on with the pid directory ${fallback.pidRoot}: the supervisor runs on the configuration it loaded before. Fix the file before the next start or reload.`,
+        ),
+      );
+    }
+    return fallback;
+  }
   ensurePidDirectory(config.value.pidRoot);
   return config.value;
 }

@@ -37,6 +37,17 @@ function serve(socket: Socket, handle: RequestHandler, logger: Logger): void {
   });
 }
 
+/**
+ * A reply is one line (spec 10.1). A configuration error's quoted source line and caret mean
+ * nothing once joined into one line, so they are left out; the location and hint stay.
+ */
+export function oneLine(message: string): string {
+  const lines = message.split('\n');
+  const caret = lines.findIndex((line) => /^\s*\^+\s*$/.test(line));
+  const kept = caret > 0 ? [...lines.slice(0, caret - 1), ...lines.slice(caret + 1)] : lines;
+  return kept.join(' ');
+}
+
 async function answer(line: string, handle: RequestHandler, logger: Logger): Promise<string> {
   const request = parseRequest(line);
   if (!request.ok) return `${request.code} ${request.message}`;
@@ -44,7 +55,7 @@ async function answer(line: string, handle: RequestHandler, logger: Logger): Pro
     const result = await handle(request.command, request.options);
     return `200 ${JSON.stringify(result)}`;
   } catch (error) {
-    if (error instanceof ProcodileError) return `500 ${error.message.replaceAll('\n', ' ')}`;
+    if (error instanceof ProcodileError) return `500 ${oneLine(error.message)}`;
     logger.log('control', `Error handling ${request.command}: ${(error as Error).stack ?? String(error)}`);
     return `500 Internal error while handling ${request.command}: ${(error as Error).message}`;
   }

@@ -207,3 +207,32 @@ describe('reload', () => {
     await stopAll(a);
   });
 });
+
+describe('a broken file on disk while the supervisor runs', () => {
+  it('still lets status, stop and kill reach the supervisor; restart reports the file and line', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'pid_root: tmp/pids\n' });
+    await startDaemon(a);
+    const [web] = await waitForRunning(a, 'web', 1);
+    a.write({ Procfile: 'web: sleep 300\nx: echo "a: b"\n' });
+
+    const simple = await cli(a, ['status', '--simple']);
+    assert.equal(simple.code, 0, simple.stderr);
+    assert.equal(simple.stdout.trim(), 'OK || web[1]');
+    assert.match(simple.stderr, /Warning: .*Procfile:2:4: invalid YAML/);
+    assert.match(simple.stderr, /pid directory .*tmp\/pids/);
+
+    const restart = await cli(a, ['restart']);
+    assert.equal(restart.code, 1);
+    assert.match(restart.stderr, /^Error: .*Procfile:2:4: invalid YAML: .* Fix the YAML syntax there/);
+    assert.doesNotMatch(restart.stderr, /\^/, 'no caret left over from the source excerpt');
+    assert.equal(readPid(a.path(`tmp/pids/web.1.pid`)), web!.pid, 'nothing was restarted');
+
+    // An unknown key in Procfile.local: kill still finds every pid.
+    a.write({ Procfile: 'web: sleep 300\n', 'Procfile.local': 'colour: red\n' });
+    const kill = await cli(a, ['kill']);
+    assert.equal(kill.code, 0, kill.stderr);
+    assert.match(kill.stderr, /Warning: .*Procfile\.local/);
+    await waitForDeath(web!.pid!);
+    assert.equal(isAlive(web!.pid!), false);
+  });
+});

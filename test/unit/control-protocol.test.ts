@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeRequest, parseRequest } from '../../src/control/protocol.js';
+import { oneLine } from '../../src/control/server.js';
 import { socketAddress } from '../../src/control/socket-address.js';
 
 describe('parseRequest', () => {
@@ -48,5 +49,13 @@ describe('socketAddress', () => {
     const address = socketAddress(`/tmp/${'/'.repeat(110)}procodile.sock`);
     assert.match(address.address, /^\/proc\/self\/fd\/\d+\/procodile\.sock$/);
     address.release();
+  });
+});
+
+describe('oneLine', () => {
+  it('joins an error into one reply line without the quoted source and caret', () => {
+    const message = 'Procfile:2:4: invalid YAML: bad\nx: echo "a: b"\n   ^\nQuote the value.';
+    assert.equal(oneLine(message), 'Procfile:2:4: invalid YAML: bad Quote the value.');
+    assert.equal(oneLine('first\nsecond'), 'first second');
   });
 });
