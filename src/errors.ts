@@ -44,6 +44,14 @@ export const fail = (code: ErrorCode, message: string): Result<never> => ({
   error: new ProcodileError(code, message),
 });
 
+/** What every command that needs the supervisor says when there is none, with what to do. */
+export function supervisorNotRunning(): ProcodileError {
+  return new ProcodileError(
+    'SUPERVISOR_NOT_RUNNING',
+    "Procodile supervisor isn't running. Start it with `procodile start` (with the same -r ROOT, if you gave one).",
+  );
+}
+
 /** Marks a branch the type system proves impossible; reaching it is a bug. */
 export function unreachable(value: never): never {
   throw new ProcodileError('INTERNAL', `Internal error: unexpected value ${String(value)}`);

@@ -24,7 +24,10 @@ export function renderIssues(status: StatusReply, term: Terminal): void {
   if (status.runtime_issues.length === 0) return;
   const red = term.errColor.red;
   const lines = ['Active issues:', ...status.runtime_issues.map((i) => ` - ${i.message}`), ''];
-  lines.push('A command that needs shell features can also be wrapped explicitly, e.g. bash -lc "...".', '');
+  // Only a program that was not found can be a PATH or shell start-up problem.
+  if (status.runtime_issues.some((i) => i.message.includes('was not found'))) {
+    lines.push('A command that needs your login shell (rbenv, nvm, PATH set in a profile) can be wrapped: bash -lc "...".', '');
+  }
   term.err(red(lines.join('\n')));
 }
 

@@ -1,6 +1,7 @@
 // Reads an application's Procfile and option files into one validated AppConfig (spec 3.3-5.2).
 // It only reads files: creating the pid and log directories is the caller's job.
 import { fail, ok, type Result } from '../errors.js';
+import { suggest } from './options-issues.js';
 import { readOptionsFile, mergeOptions, type AppOptions, type OptionsFile, type ProcessOptions } from './options.js';
 import { expandPath, isFile } from './paths.js';
 import { readProcfile, type ProcfileEntry } from './procfile.js';
@@ -126,10 +127,12 @@ function findUnknownProcess(
   for (const [name, line] of Object.entries(file.processLines)) {
     if (names.has(name)) continue;
     const where = line === undefined ? '' : ` (line ${line})`;
+    const close = suggest(name, [...names]);
     return fail(
       'UNKNOWN_PROCESS',
       `Unknown process '${name}' in ${file.path}. ` +
-        `processes.${name}${where} names no entry of ${procfilePath}; add it to the Procfile or remove its options.`,
+        `processes.${name}${where} names no entry of ${procfilePath}; ` +
+        (close === undefined ? 'add it to the Procfile or remove its options.' : `did you mean '${close}'?`),
     );
   }
   return undefined;

@@ -55,7 +55,7 @@ export function parseYaml(text: string, path: string, options: ParseYamlOptions)
     prettyErrors: true,
   });
   const [first] = doc.errors;
-  if (first) return fail('YAML_SYNTAX', describeSyntaxError(first, path));
+  if (first) return fail('YAML_SYNTAX', describeSyntaxError(first, path, text));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -114,16 +114,23 @@ function rangeStart(node: unknown): number | undefined {
   return undefined;
 }
 
-function describeSyntaxError(error: YAMLError, path: string): string {
+function describeSyntaxError(error: YAMLError, path: string, text: string): string {
   // yaml's message is "<reason> at line L, column C:" followed by a code frame.
   const [headline = error.message, ...frame] = error.message.split('\n');
   const reason = headline.replace(/ at line \d+, column \d+:?$/, '');
   const pos = error.linePos?.[0];
-  const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
-  const snippet = frame.filter((line) => line.trim() !== '').join('\n');
   const hint =
     'Fix the YAML syntax there; a value containing ": " or starting with a quote or another special character ' +
     'must be quoted.';
+  // An error found only at the end of the file (an unclosed bracket or quote) points past the
+  // last line; name the last line with text instead, where the unfinished value is.
+  if (error.pos[0] >= text.trimEnd().length) {
+    const lines = text.trimEnd().split('\n');
+    const last = lines.length;
+    return `${path}:${last}: invalid YAML: ${reason}, at the end of the file.\n${lines[last - 1] ?? ''}\n${hint}`;
+  }
+  const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
+  const snippet = frame.filter((line) => line.trim() !== '').join('\n');
   return `${where}: invalid YAML: ${reason}.${snippet ? `\n${snippet}` : ''}\n${hint}`;
 }
 

@@ -1,6 +1,6 @@
 // The CLI's side of the control socket: one request, one reply, errors as ProcodileErrors.
 import { connect } from 'node:net';
-import { ProcodileError } from '../errors.js';
+import { ProcodileError, supervisorNotRunning } from '../errors.js';
 import { encodeRequest, type CommandName, type Replies, type Requests } from './protocol.js';
 import { socketAddress } from './socket-address.js';
 
@@ -42,7 +42,7 @@ export function sendRequest<C extends CommandName>(sockPath: string, command: C,
       finish(() =>
         reject(
           error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
-            ? new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running")
+            ? supervisorNotRunning()
             : new ProcodileError('CONTROL_DISCONNECTED', `Cannot reach the supervisor: ${error.message}`),
         ),
       ),

@@ -24,8 +24,10 @@ function serve(socket: Socket, handle: RequestHandler, logger: Logger): void {
     while ((newline = buffered.indexOf('\n')) !== -1) {
       const line = buffered.slice(0, newline).replace(/\r$/, '');
       buffered = buffered.slice(newline + 1);
-      if (line.length === 0) continue;
-      chain = chain.then(() => answer(line, handle, logger).then(reply));
+      // Every line gets its reply, an empty one too (D11): a client waiting on it must not hang.
+      chain = chain.then(() =>
+        line.trim() === '' ? reply('400 An empty line is not a request; send `command {json}`') : answer(line, handle, logger).then(reply),
+      );
     }
     if (buffered.length > MAX_REQUEST_BYTES) {
       buffered = '';

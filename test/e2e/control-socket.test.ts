@@ -48,8 +48,8 @@ describe('control socket', () => {
 
     const replies = await exchange(
       sock,
-      'not-a-command {}\nstatus\nstatus {not json\nstop []\nstop {"process_names":"web"}\nreload_config {}\n',
-      6,
+      'not-a-command {}\nstatus\nstatus {not json\nstop []\nstop {"process_names":"web"}\nreload_config {}\n\n',
+      7,
     );
     assert.equal(replies[0], '404 Invalid command');
     assert.match(replies[1]!, /^400 /);
@@ -57,6 +57,7 @@ describe('control socket', () => {
     assert.match(replies[3]!, /^400 /);
     assert.match(replies[4]!, /^400 Invalid value for 'process_names'/);
     assert.equal(replies[5], '200 {"ok":true}');
+    assert.match(replies[6]!, /^400 An empty line/);
 
     const huge = await exchange(sock, `status ${'x'.repeat(200 * 1024)}`, 1);
     assert.match(huge[0]!, /^400 Request larger than/);

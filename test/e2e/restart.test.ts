@@ -228,12 +228,14 @@ describe('restart selection and reconciliation', () => {
   it('starts a process that was not running, and says when there is nothing to restart', async () => {
     const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'stop_timeout: 1\n' });
     await startDaemon(a, ['--no-processes']);
-    let out = await ok(a, ['restart', '-p', 'web']);
+    const out = await ok(a, ['restart', '-p', 'web']);
     assert.deepEqual(lines(out), ['Started web.1 (was not running)']);
     await waitForRunning(a, 'web', 1);
     await ok(a, ['stop', '-p', 'web', '--wait']);
-    out = await ok(a, ['restart', '-p', 'web.1']);
-    assert.deepEqual(lines(out), ['There are no processes to restart.']);
+    const none = await cli(a, ['restart', '-p', 'web.1']);
+    assert.equal(none.code, 0);
+    assert.deepEqual(lines(none.stdout), ['There are no processes to restart.']);
+    assert.match(none.stderr, /No running instance is called web\.1/);
     await stopAll(a);
   });
 });

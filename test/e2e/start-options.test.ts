@@ -1,6 +1,6 @@
 // `start` flags on a fresh supervisor, the process title, and processes that hand their pid on.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { isAlive } from '../../src/proc/liveness.js';
@@ -67,7 +67,7 @@ describe('start options', () => {
     }
   });
 
-  it('--env-file feeds variables, and a missing file is a reported start failure, not a crash', async () => {
+  it('--env-file feeds variables; a missing file is refused at start, and a start failure later', async () => {
     const a = app({
       Procfile: "web: sh -c 'echo \"fruit=$FRUIT\"; exec sleep 300'\n",
       '.env': '# comment\nexport FRUIT="orange"\n',
@@ -77,12 +77,19 @@ describe('start options', () => {
     await waitFor(() => a.read('web.log').includes('fruit=orange'), 5000, 'the env file value');
     await stopAll(a);
 
-    const b = app({ Procfile: 'web: sleep 300\nother: sleep 300\n' });
-    const start = await cli(b, ['start', '--env-file', 'missing.env']);
-    assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /Started Procodile supervisor with PID/);
-    assert.match(start.stderr, /Active issues:/);
-    assert.match(start.stderr, /Process 'web' failed to start: .*missing\.env.*could not be found/);
+    const b = app({ Procfile: 'web: sleep 300\nother: sleep 300\n', 'Procfile.options': 'stop_timeout: 1\n' });
+    const refused = await cli(b, ['start', '--env-file', 'missing.env']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^Error: .*missing\.env.*could not be found/);
+    assert.equal(readPid(b.path('pids/procodile.pid')), undefined, 'no supervisor was started');
+
+    // Removed after the start: the next start of an instance fails, and says why.
+    b.write({ 'later.env': 'FRUIT=kiwi\n' });
+    await startDaemon(b, ['--env-file', 'later.env']);
+    await waitForRunning(b, 'web', 1);
+    rmSync(b.path('later.env'));
+    const restart = await cli(b, ['restart', '-p', 'web']);
+    assert.match(restart.stderr, /Process 'web' failed to start: .*later\.env.*could not be found/);
     await stopAll(b);
   });
 

@@ -287,6 +287,13 @@ describe('loadConfig: errors', () => {
     assert.match(error.message, /line 4/);
   });
 
+  it('suggests the Procfile entry an unknown process name is a typo of', () => {
+    const root = app({ Procfile: 'web: x\nworker: y\n', 'Procfile.options': 'processes:\n  wroker:\n    quantity: 2\n' });
+    assert.match(failure({ root }).message, /did you mean 'worker'\?$/);
+    const far = app({ Procfile: 'web: x\n', 'Procfile.options': 'processes:\n  scheduler: {}\n' });
+    assert.match(failure({ root: far }).message, /add it to the Procfile or remove its options\.$/);
+  });
+
   it('reports an unknown process in Procfile.local', () => {
     const root = app({ Procfile: 'job__AT__* * * * *: x\n', 'Procfile.local': 'processes:\n  job: {}\n  ghost: {}\n' });
     const error = failure({ root });
@@ -303,7 +310,7 @@ describe('loadConfig: errors', () => {
     const broken = app({ Procfile: 'web: x\n', 'Procfile.local': 'a: [\n' });
     const syntax = failure({ root: broken });
     assert.equal(syntax.code, 'YAML_SYNTAX');
-    assert.match(syntax.message, new RegExp(`^${broken}/Procfile\\.local:\\d+:\\d+: invalid YAML`));
+    assert.match(syntax.message, new RegExp(`^${broken}/Procfile\\.local:1: invalid YAML`));
   });
 
   it('passes on Procfile errors', () => {

@@ -147,7 +147,7 @@ describe('parseOptions', () => {
   it('reports YAML syntax errors as such', () => {
     const error = failure('a: [1\n');
     assert.equal(error.code, 'YAML_SYNTAX');
-    assert.match(error.message, /^\/app\/Procfile\.options:2:1: invalid YAML/);
+    assert.match(error.message, /^\/app\/Procfile\.options:1: invalid YAML: .*at the end of the file/);
   });
 });
 

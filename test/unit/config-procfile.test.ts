@@ -108,6 +108,12 @@ describe('parseProcfile', () => {
     assert.match(error.message, /^\/app\/Procfile:\d+:\d+: invalid YAML: /);
     assert.match(error.message, /must be quoted/);
   });
+
+  it('names the last line, not a line past the end, when the file ends inside a value', () => {
+    const error = failure('web: sleep 1\nworker: [a,\n');
+    assert.equal(error.code, 'YAML_SYNTAX');
+    assert.match(error.message, /^\/app\/Procfile:2: invalid YAML: .*, at the end of the file\.\nworker: \[a,\n/);
+  });
 });
 
 describe('readProcfile', () => {

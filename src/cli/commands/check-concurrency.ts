@@ -1,14 +1,14 @@
 // `procodile check_concurrency`: starts missing and stops excess instances.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { ProcodileError } from '../../errors.js';
+import { supervisorNotRunning } from '../../errors.js';
 import type { CommandHandler } from '../context.js';
 import { reportIssues } from '../issue-report.js';
 
 export const runCheckConcurrency: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   if (!(await detectSupervisor(app)).running) {
-    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+    throw supervisorNotRunning();
   }
   const reply = await sendRequest(app.sockPath, 'check_concurrency', { reload: args.options['no-reload'] !== true });
   const c = term.color;

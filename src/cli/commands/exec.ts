@@ -1,6 +1,6 @@
 // `procodile exec`/`run` and `console`: run a one-off command in the application's root and
 // global environment, handing the terminal over to it (spec 2.7, D2, D9, Q1, Q15).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { ProcodileError } from '../../errors.js';
 import { stripLauncherVariables } from '../../proc/env-hygiene.js';
@@ -97,18 +97,27 @@ function printBanner(ctx: CommandContext, command: string): void {
 function runDelegated(command: string, cwd: string, env: Record<string, string>): Promise<number> {
   const invocation = toInvocation(command);
   return new Promise<number>((resolve, reject) => {
+    let child: ChildProcess | undefined;
     const ignore = (): void => undefined;
     const forward = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
+      child?.kill(signal);
     };
     const release = (): void => {
       for (const signal of TERMINAL_SIGNALS) process.off(signal, ignore);
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
     };
 
-    const child = spawn(invocation.file, invocation.args, { cwd, env, stdio: 'inherit' });
+    // Handlers first: the command may already be running (and the user pressing Ctrl-C)
+    // by the time spawn returns.
     for (const signal of TERMINAL_SIGNALS) process.on(signal, ignore);
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    try {
+      child = spawn(invocation.file, invocation.args, { cwd, env, stdio: 'inherit' });
+    } catch (error) {
+      release();
+      reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       release();

@@ -3,7 +3,7 @@
 import { sendRequest } from '../../control/client.js';
 import type { ReloadChangeJson } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { ProcodileError } from '../../errors.js';
+import { supervisorNotRunning } from '../../errors.js';
 import type { CommandHandler } from '../context.js';
 import { reportIssues } from '../issue-report.js';
 import type { Colors } from '../terminal.js';
@@ -40,7 +40,7 @@ export function describeReloadChange(change: ReloadChangeJson, c: Colors): strin
 export const runReload: CommandHandler = async (ctx) => {
   const { app, term } = ctx;
   if (!(await detectSupervisor(app)).running) {
-    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+    throw supervisorNotRunning();
   }
   const reply = await sendRequest(app.sockPath, 'reload_config', { report_changes: true });
   term.out('Reloaded Procodile config');

@@ -2,7 +2,7 @@
 // exactly what changed.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { ProcodileError } from '../../errors.js';
+import { supervisorNotRunning } from '../../errors.js';
 import type { CommandHandler } from '../context.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
 import { processNames, removedButRunning, validateProcessNames } from '../supervisor-options.js';
@@ -11,7 +11,7 @@ export const runRestart: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   const names = processNames(ctx);
   if (!(await detectSupervisor(app)).running) {
-    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+    throw supervisorNotRunning();
   }
   const before = await fetchStatus(app, 0);
   validateProcessNames(app, names, removedButRunning(before, app));
@@ -30,7 +30,16 @@ export const runRestart: CommandHandler = async (ctx) => {
   }
   const jobs = (names ?? []).filter((n) => app.processes.some((p) => p.name === n && p.schedule !== undefined));
   if (reply.changes.length === 0) {
-    term.out(jobs.length > 0 ? `Reloaded schedule for ${jobs.join(', ')}.` : 'There are no processes to restart.');
+    if (jobs.length > 0) term.out(`Reloaded schedule for ${jobs.join(', ')}.`);
+    else {
+      // The line and exit status are Procodile's (spec 2.7); an instance selector that matches
+      // nothing running (`web.9`) is most likely a typo, so say so beside it.
+      term.out('There are no processes to restart.');
+      const instances = (names ?? []).filter((n) => n.includes('.'));
+      if (instances.length > 0) {
+        term.err(term.errColor.yellow(`No running instance is called ${instances.join(', ')}; \`procodile status\` lists them.`));
+      }
+    }
   }
   if (names === undefined) {
     // After the restart, the supervisor has reloaded the files and knows what was removed.

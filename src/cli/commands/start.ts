@@ -6,6 +6,7 @@ import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
+import { readEnvFile } from '../../config/env-file.js';
 import { ProcodileError } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import type { CommandContext, CommandHandler } from '../context.js';
@@ -108,6 +109,12 @@ export const runStart: CommandHandler = async (ctx) => {
     }
   }
   const options = supervisorRunOptions(ctx, foreground);
+  // A missing or malformed env file now is a mistake in this command: refuse it before
+  // anything starts. Later, each instance re-reads it, and a file broken then fails that start.
+  if (!isDaemon && options.envFile !== undefined) {
+    const envFile = readEnvFile(options.envFile);
+    if (!envFile.ok) throw envFile.error;
+  }
   const tidy = tidyPidDirectory(app, args.options.clean === true);
   if (!tidy.ok) throw tidy.error;
   if (!isDaemon) for (const line of tidy.value) term.out(line);

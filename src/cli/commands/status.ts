@@ -1,7 +1,7 @@
 // `procodile status`: the supervisor's view of every process, for people or for scripts.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { ProcodileError } from '../../errors.js';
+import { supervisorNotRunning } from '../../errors.js';
 import type { CommandHandler } from '../context.js';
 import { renderIssues } from '../issue-report.js';
 import { renderSimpleStatus, renderStatus } from '../output/status-human.js';
@@ -14,7 +14,7 @@ export const runStatus: CommandHandler = async (ctx) => {
       term.out("NotRunning || Procodile supervisor isn't running");
       return 0;
     }
-    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+    throw supervisorNotRunning();
   }
   const status = await sendRequest(app.sockPath, 'status', {});
   if (o.json === true) term.out(JSON.stringify(status));

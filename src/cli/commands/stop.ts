@@ -2,7 +2,7 @@
 // until everything it stopped has gone.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { ProcodileError } from '../../errors.js';
+import { ProcodileError, supervisorNotRunning } from '../../errors.js';
 import type { CommandHandler } from '../context.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
 import { processNames } from '../supervisor-options.js';
@@ -13,7 +13,7 @@ export const runStop: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   const names = processNames(ctx);
   if (!(await detectSupervisor(app)).running) {
-    throw new ProcodileError('SUPERVISOR_NOT_RUNNING', "Procodile supervisor isn't running");
+    throw supervisorNotRunning();
   }
   const stopSupervisor = args.options['stop-supervisor'] === true;
   const reply = await sendRequest(app.sockPath, 'stop', { process_names: names, stop_supervisor: stopSupervisor });
