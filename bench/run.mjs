@@ -15,7 +15,7 @@ const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
 const PEERS_DIR = process.env.BENCH_PEERS_DIR ?? '/tmp/pc-bench-peers';
 const cfg = {
   runs: envInt('BENCH_RUNS', 5),
-  runs_100: envInt('BENCH_RUNS_100', 3),
+  runs_100: envInt('BENCH_RUNS_100', 5),
   status_samples: envInt('BENCH_STATUS_SAMPLES', 10),
   respawn_samples: envInt('BENCH_RESPAWN_SAMPLES', 3),
   log_runs: envInt('BENCH_LOG_RUNS', 5),
