@@ -25,7 +25,11 @@ const RESERVED_FIRST_WORD = /^\s*(if|then|else|elif|fi|do|done|case|esac|while|u
  * usr1/usr2 restarts would signal the shell, which dies, instead of the server, which reloads.
  */
 function canExec(command: string): boolean {
-  return !COMPOUND_SYNTAX.test(command) && !RESERVED_FIRST_WORD.test(command) && !LEADING_ASSIGNMENT.test(command);
+  // `2>&1` and `<&0` duplicate descriptors; they are redirections, not background jobs.
+  const withoutDuplications = command.replace(/\d*[<>]&(\d+|-)/g, '');
+  return (
+    !COMPOUND_SYNTAX.test(withoutDuplications) && !RESERVED_FIRST_WORD.test(command) && !LEADING_ASSIGNMENT.test(command)
+  );
 }
 
 export function toInvocation(command: string): Invocation {

@@ -83,13 +83,13 @@ describe('the shell rule (D2)', () => {
     assert.equal(needsShell('node server.js --port 3000'), false);
   });
   it('hands shell syntax to /bin/sh, which runs a single command in its own place', () => {
-    for (const command of ['puma -p $PORT', "echo 'hi'", 'a > log', 'ls *.rb', 'echo ~', 'x # c']) {
+    for (const command of ['puma -p $PORT', "echo 'hi'", 'a > log', 'puma -p $PORT 2>&1', 'ls *.rb', 'echo ~', 'x # c']) {
       assert.equal(needsShell(command), true, command);
       assert.deepEqual(toInvocation(command), { file: '/bin/sh', args: ['-c', `exec ${command}`] });
     }
   });
   it('leaves lists, pipelines, groups and assignments to the shell as written', () => {
-    for (const command of ['a | b', 'a && b', 'a; b', 'a &', 'RAILS_ENV=x rails s', '(a)', 'echo `date`', 'echo $(date)', 'if true; then a; fi', '{ a; }', 'exec puma -p $PORT']) {
+    for (const command of ['a | b', 'a && b', 'a; b', 'a &', 'a 2>&1 &', 'RAILS_ENV=x rails s', '(a)', 'echo `date`', 'echo $(date)', 'if true; then a; fi', '{ a; }', 'exec puma -p $PORT']) {
       assert.equal(needsShell(command), true, command);
       assert.deepEqual(toInvocation(command), { file: '/bin/sh', args: ['-c', command] });
     }
