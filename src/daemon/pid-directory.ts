@@ -8,6 +8,7 @@ import { ProcodileError, type Result, ok } from '../errors.js';
 import { isAlive } from '../proc/liveness.js';
 import { adoptableRecords, readRecord, recordPath } from '../supervisor/adoption-record.js';
 import { readPidFile } from '../supervisor/pid-files.js';
+import { lockHolder } from './supervisor-lock.js';
 
 /** Creates the pid directory, never world-writable (D11). */
 export function ensurePidDirectory(pidRoot: string): void {
@@ -22,6 +23,16 @@ const visibleEntries = (dir: string): string[] => readdirSync(dir).filter((name)
 export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<string[]> {
   const { pidRoot } = config;
   const lines: string[] = [];
+  const starting = lockHolder(pidRoot);
+  if (starting !== undefined) {
+    return {
+      ok: false,
+      error: new ProcodileError(
+        'SUPERVISOR_RUNNING',
+        `A procodile supervisor (PID ${starting}) is already starting or running with ${pidRoot}; see \`procodile status\`.`,
+      ),
+    };
+  }
   rmSync(config.supervisorPidPath, { force: true });
   rmSync(config.sockPath, { force: true });
   if (clean) {

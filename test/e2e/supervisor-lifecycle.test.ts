@@ -106,6 +106,29 @@ describe('start and stop in the background', () => {
     await stopAll(a);
   });
 
+  it('starts exactly one supervisor when two starts race, and the other says so', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'stop_timeout: 1\n' });
+    for (let round = 0; round < 3; round += 1) {
+      const results = await Promise.all([cli(a, ['start']), cli(a, ['start']), cli(a, ['start'])]);
+      const winners = results.filter((r) => r.code === 0 && /Started Procodile supervisor with PID/.test(r.stdout));
+      // A start that comes after the winner is up just tops up (nothing to do): also exit 0.
+      for (const r of results) {
+        if (r.code !== 0) assert.match(r.stderr, /supervisor .*(already (starting or )?runs?|already running|exited during start-up)/s, r.stderr);
+      }
+      assert.ok(winners.length >= 1, 'one start succeeded');
+      const reply = await status(a);
+      assert.equal(instancesOf(reply, 'web').length, 1, 'one web instance, managed once');
+      const supervisorPid = readPid(a.path('pids/procodile.pid'))!;
+      const web = instancesOf(reply, 'web')[0]!;
+      await stopAll(a);
+      assert.equal(isAlive(supervisorPid), false);
+      // Nothing outlives the stop: no second, unreachable supervisor respawning web.
+      await waitFor(() => !isAlive(web.pid!), 5000, 'web to be gone');
+      const leftovers = await a.leftovers();
+      assert.deepEqual(leftovers, [], 'no process of the app is left');
+    }
+  });
+
   it('runs two applications side by side without them touching each other', async () => {
     const one = app({ Procfile: 'web: sleep 300\n' });
     const two = app({ Procfile: 'web: sleep 300\n' });

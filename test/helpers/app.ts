@@ -17,6 +17,8 @@ export interface TestApp {
   write(files: Record<string, string>): void;
   path(...parts: string[]): string;
   read(rel: string): string;
+  /** Live processes working in this app's directory (the supervisor and its instances). */
+  leftovers(): Promise<number[]>;
   /** Kills every process this app's supervisor or instances may have left, then deletes it. */
   cleanup(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export function makeApp(files: Record<string, string> = {}): TestApp {
     },
     path: (...parts) => join(root, ...parts),
     read: (rel) => readFileSync(join(root, rel), 'utf8'),
+    leftovers: () => liveProcessesIn(root),
     async cleanup() {
       await killLeftovers(root);
       rmSync(root, { recursive: true, force: true });
@@ -42,6 +45,24 @@ export function makeApp(files: Record<string, string> = {}): TestApp {
   };
   app.write(files);
   return app;
+}
+
+/** Live (non-zombie) processes whose working directory is `root` or below it. */
+export async function liveProcessesIn(root: string): Promise<number[]> {
+  const { readlinkSync } = await import('node:fs');
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if ((cwd === root || cwd.startsWith(root + '/')) && Number(entry) !== process.pid && isAlive(Number(entry))) {
+        found.push(Number(entry));
+      }
+    } catch {
+      // Gone, or not ours to inspect.
+    }
+  }
+  return found;
 }
 
 /** Finds every process whose cwd or pid file points into `root`, and SIGKILLs its group. */
@@ -55,15 +76,7 @@ export async function killLeftovers(root: string): Promise<number[]> {
       if (pid > 0) pids.add(pid);
     }
   }
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cwd = (await import('node:fs')).readlinkSync(`/proc/${entry}/cwd`);
-      if (cwd === root || cwd.startsWith(root + '/')) pids.add(Number(entry));
-    } catch {
-      // Gone, or not ours to inspect.
-    }
-  }
+  for (const pid of await liveProcessesIn(root)) pids.add(pid);
   const killed: number[] = [];
   for (const pid of pids) {
     if (pid === process.pid || !isAlive(pid)) continue;

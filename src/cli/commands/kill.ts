@@ -1,20 +1,13 @@
 // `procodile kill`: SIGKILL to the supervisor and to every managed process group (D3), for
 // when nothing else works. The supervisor goes first so it cannot respawn what is killed.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, readProcStat } from '../../proc/liveness.js';
 import { signalGroup, signalPid } from '../../proc/process-group.js';
 import { readRecord, recordPath } from '../../supervisor/adoption-record.js';
 import { readPidFile } from '../../supervisor/pid-files.js';
+import { isProcodileProcess } from '../../daemon/supervisor-lock.js';
 import type { CommandHandler } from '../context.js';
-
-function looksLikeSupervisor(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('procodile');
-  } catch {
-    return false;
-  }
-}
 
 export const runKill: CommandHandler = (ctx) => {
   const { app, term } = ctx;
@@ -31,7 +24,7 @@ export const runKill: CommandHandler = (ctx) => {
     const name = file.replace(/\.pid$/, '');
     const stat = readProcStat(pid);
     if (file === 'procodile.pid') {
-      if (!looksLikeSupervisor(pid)) continue;
+      if (!isProcodileProcess(pid)) continue;
       if (signalPid(pid, 'SIGKILL')) term.out(`Sent KILL -9 to ${pid} (${name})`);
       continue;
     }

@@ -5,6 +5,7 @@ import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
+import { holdSupervisorLock } from '../../daemon/supervisor-lock.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
 import { readEnvFile } from '../../config/env-file.js';
 import { ProcodileError } from '../../errors.js';
@@ -79,7 +80,9 @@ async function startDaemon(ctx: CommandContext): Promise<number> {
       );
     }
     const status = await fetchStatus(app, 0);
-    if (status !== undefined && status.supervisor.started_at !== null) {
+    // Only our own daemon's answer counts: another `start` may have won the race (its daemon
+    // holds the lock), and then ours exits and the loop above says why.
+    if (status !== undefined && status.supervisor.pid === pid && status.supervisor.started_at !== null) {
       renderIssues(status, term);
       return 0;
     }
@@ -115,6 +118,9 @@ export const runStart: CommandHandler = async (ctx) => {
     const envFile = readEnvFile(options.envFile);
     if (!envFile.ok) throw envFile.error;
   }
+  // The supervisor-to-be holds the lock before it tidies the pid directory, so that a second
+  // `start` racing this one can never delete the files of the supervisor that won.
+  if (isDaemon || foreground) holdSupervisorLock(app.pidRoot);
   const tidy = tidyPidDirectory(app, args.options.clean === true);
   if (!tidy.ok) throw tidy.error;
   if (!isDaemon) for (const line of tidy.value) term.out(line);
