@@ -82,6 +82,8 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   started();
   await notifySystemd('READY=1', options.env, logger);
   const code = await done;
+  // A crashed instance's leftovers may still be on their way out (D3): wait for them.
+  await supervisor.lifecycle.sweeper.idle();
   removeSignalHandlers();
   server.close();
   rmSync(config.sockPath, { force: true });

@@ -14,6 +14,7 @@ import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid
 import { assignPort, type PortRules } from './port-allocator.js';
 import { decideRespawn } from './respawn-policy.js';
 import { spawnProcess } from './spawn-instance.js';
+import { GroupSweeper } from './group-sweeper.js';
 
 /** How often a stopping instance's group is checked for stragglers. */
 const STOP_POLL_MS = 50;
@@ -46,6 +47,7 @@ export class Lifecycle {
   readonly #host: LifecycleHost;
   /** Instances being stopped; one shared timer watches them all. */
   readonly #stopWaiters = new Map<Instance, { deadline: number; timeoutMs: number; resolve: () => void }>();
+  readonly sweeper = new GroupSweeper();
   #stopPoll?: NodeJS.Timeout;
 
   constructor(host: LifecycleHost) {
@@ -171,9 +173,7 @@ export class Lifecycle {
     // No orphans (D3): whatever the dead instance left in its group goes with it.
     if (instance.pgid !== undefined && groupHasLiveMembers(instance.pgid)) {
       const definition = this.#host.definitionOf(instance);
-      signalGroup(instance.pgid, definition?.termSignal ?? 'SIGTERM');
-      const pgid = instance.pgid;
-      setTimeout(() => signalGroup(pgid, 'SIGKILL'), (definition?.stopTimeout ?? 10) * 1000).unref();
+      this.sweeper.sweep(instance.pgid, definition?.termSignal ?? 'SIGTERM', (definition?.stopTimeout ?? 10) * 1000);
     }
     const definition = this.#host.definitionOf(instance);
     if (definition === undefined) {

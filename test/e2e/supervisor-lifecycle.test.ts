@@ -106,6 +106,21 @@ describe('start and stop in the background', () => {
     await stopAll(a);
   });
 
+  it('does not exit while what a crashed instance left behind is still being stopped', async () => {
+    const a = app({
+      Procfile: 'web: sh leave.sh\n',
+      // First run: leave a child that ignores SIGTERM, then crash. The respawn just waits.
+      'leave.sh': "if [ -f kid.pid ]; then exec sleep 300; fi\ntrap '' TERM\nsleep 300 &\necho $! > kid.pid\nexit 1\n",
+      'Procfile.options': 'stop_timeout: 2\n',
+    });
+    await startDaemon(a);
+    const kid = await waitFor(() => readPid(a.path('kid.pid')), 5000, 'the crashed run to leave its child');
+    await waitFor(async () => (instancesOf(await status(a), 'web')[0]?.respawns ?? 0) >= 1, 5000, 'the respawn');
+    assert.ok(isAlive(kid), 'the child ignored SIGTERM and is still there');
+    await stopAll(a);
+    assert.equal(isAlive(kid), false, 'after stop -s --wait the crashed run\'s child is gone too');
+  });
+
   it('starts exactly one supervisor when two starts race, and the other says so', async () => {
     const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'stop_timeout: 1\n' });
     for (let round = 0; round < 3; round += 1) {
