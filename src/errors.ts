@@ -54,5 +54,6 @@ export function supervisorNotRunning(): ProcodileError {
 
 /** Marks a branch the type system proves impossible; reaching it is a bug. */
 export function unreachable(value: never): never {
-  throw new ProcodileError('INTERNAL', `Internal error: unexpected value ${String(value)}`);
+  // A plain Error, not a ProcodileError: the CLI reports it as the bug it is (exit 2).
+  throw new Error(`unexpected value ${String(value)}`);
 }

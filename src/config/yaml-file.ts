@@ -139,6 +139,9 @@ const FS_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
 };
 
 export function describeFsError(error: unknown): string {

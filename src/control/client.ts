@@ -4,7 +4,20 @@ import { ProcodileError, supervisorNotRunning } from '../errors.js';
 import { encodeRequest, type CommandName, type Replies, type Requests } from './protocol.js';
 import { socketAddress } from './socket-address.js';
 
-export function sendRequest<C extends CommandName>(sockPath: string, command: C, options: Requests[C]): Promise<Replies[C]> {
+/**
+ * How long a reply may take. A stopped or stuck supervisor still accepts connections (the
+ * kernel queues them), so without a deadline `status` in a monitoring script would hang
+ * forever. Requests that stop or start processes legitimately take as long as their
+ * stop_timeouts, so they wait.
+ */
+const REPLY_DEADLINE_MS: Partial<Record<CommandName, number>> = { status: 15_000, reload_config: 15_000 };
+
+export function sendRequest<C extends CommandName>(
+  sockPath: string,
+  command: C,
+  options: Requests[C],
+  deadline: number | undefined = REPLY_DEADLINE_MS[command],
+): Promise<Replies[C]> {
   return new Promise((resolve, reject) => {
     const { address, release } = socketAddress(sockPath);
     const socket = connect(address);
@@ -14,9 +27,27 @@ export function sendRequest<C extends CommandName>(sockPath: string, command: C,
     const finish = (action: () => void): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       socket.destroy();
       action();
     };
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              finish(() =>
+                reject(
+                  new ProcodileError(
+                    'CONTROL_DISCONNECTED',
+                    `The supervisor did not answer '${command}' within ${deadline / 1000}s; it may be stuck. ` +
+                      'Look at procodile.log; `procodile kill` stops it and every process if need be.',
+                  ),
+                ),
+              ),
+            deadline,
+          );
+    socket.on('close', () => clearTimeout(timer));
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(encodeRequest(command, options)));
     socket.on('data', (chunk: string) => {

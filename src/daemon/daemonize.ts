@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { describeFsError } from '../config/yaml-file.js';
+import { ProcodileError } from '../errors.js';
 
 /** Tells the re-executed CLI that it is the daemon; stripped from instances (D9). */
 export const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
@@ -21,8 +23,17 @@ const DAEMON_NODE_FLAGS = [
 ];
 
 export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.ProcessEnv, logPath: string): number {
-  mkdirSync(dirname(logPath), { recursive: true });
-  const fd = openSync(logPath, 'a');
+  let fd: number;
+  try {
+    mkdirSync(dirname(logPath), { recursive: true });
+    fd = openSync(logPath, 'a');
+  } catch (error) {
+    throw new ProcodileError(
+      'CONFIG_INVALID',
+      `Cannot open the supervisor log ${logPath}: ${describeFsError(error)}. ` +
+        'Set log_path or log_root in Procfile.options (or Procfile.local) to a place you can write.',
+    );
+  }
   try {
     // `--` keeps Node from reading our own --env-file flag as its own (ECOSYSTEM trap 1).
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--', cliPath, ...argv], {

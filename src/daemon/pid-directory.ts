@@ -4,6 +4,7 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/types.js';
+import { describeFsError } from '../config/yaml-file.js';
 import { ProcodileError, type Result, ok } from '../errors.js';
 import { isAlive } from '../proc/liveness.js';
 import { adoptableRecords, readRecord, recordPath } from '../supervisor/adoption-record.js';
@@ -12,9 +13,17 @@ import { lockHolder } from './supervisor-lock.js';
 
 /** Creates the pid directory, never world-writable (D11). */
 export function ensurePidDirectory(pidRoot: string): void {
-  mkdirSync(pidRoot, { recursive: true, mode: 0o755 });
-  const mode = statSync(pidRoot).mode;
-  if ((mode & 0o002) !== 0) chmodSync(pidRoot, mode & 0o775);
+  try {
+    mkdirSync(pidRoot, { recursive: true, mode: 0o755 });
+    const mode = statSync(pidRoot).mode;
+    if ((mode & 0o002) !== 0) chmodSync(pidRoot, mode & 0o775);
+  } catch (error) {
+    throw new ProcodileError(
+      'CONFIG_INVALID',
+      `Cannot use ${pidRoot} as the pid directory: ${describeFsError(error)}. ` +
+        'Set pid_root in Procfile.options (or Procfile.local) to a directory you can write.',
+    );
+  }
 }
 
 const visibleEntries = (dir: string): string[] => readdirSync(dir).filter((name) => !name.startsWith('.'));

@@ -102,6 +102,12 @@ export class Lifecycle {
     if (!outcome.ok) return this.#failStart(definition, instance, outcome.message, isRespawn);
 
     const { child, pid } = outcome;
+    // A stop may have come in while the port was chosen or the process spawned: honour it
+    // rather than start managing a process nobody wants any more.
+    if (stopRequested(instance)) {
+      signalGroup(pid, 'SIGKILL');
+      return false;
+    }
     instance.child = child;
     instance.pid = pid;
     instance.pgid = pid;
@@ -301,4 +307,9 @@ export class Lifecycle {
     this.#host.onGone(instance);
     waiter.resolve();
   }
+}
+
+/** A function, not an inline test: the type checker would keep its narrowing across awaits. */
+function stopRequested(instance: Instance): boolean {
+  return instance.state === 'stopping' || instance.state === 'stopped';
 }

@@ -85,6 +85,13 @@ describe('configuration errors', () => {
     assertCleanError(await runCli(['start', '--no-supervisor'], { cwd: a.root }), /--no-supervisor/);
   });
 
+  it('names the setting when the pid or log directory cannot be created', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'pid_root: Procfile/pids\n' });
+    assertCleanError(await runCli(['status'], { cwd: a.root }), /Cannot use .*Procfile\/pids as the pid directory: .*not a directory.*pid_root/);
+    a.write({ 'Procfile.options': 'log_root: Procfile/log\n' });
+    assertCleanError(await runCli(['start'], { cwd: a.root }), /Cannot open the supervisor log .*Procfile\/log\/procodile\.log: .*log_path or log_root/);
+  });
+
   it('rejects an unknown process name given to start', async () => {
     const a = app({ Procfile: 'web: sleep 300\n' });
     assertCleanError(await runCli(['start', '-p', 'wbe'], { cwd: a.root }), /Unknown process 'wbe'/);

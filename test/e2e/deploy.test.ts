@@ -7,7 +7,7 @@ import { afterEach, describe, it } from 'node:test';
 import type { StatusReply } from '../../src/control/protocol.js';
 import { isAlive } from '../../src/proc/liveness.js';
 import { makeApp, runCli, waitFor, type TestApp } from '../helpers/app.js';
-import { instancesOf, waitForDeath, liveWith } from '../helpers/supervisor.js';
+import { instancesOf, waitForDeath, fewestAlive } from '../helpers/supervisor.js';
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -37,7 +37,7 @@ function deployment(): { a: TestApp; current: string; release: (n: number) => st
     `env:\n  GREETING: ${greeting}\n` +
     'processes:\n  web:\n    quantity: 2\n    restart_mode: start-term\n';
   // The code of each release says which release it is; `server.sh` itself is unchanged. It
-  // does not exec, so each instance is one `sh server.sh` from start to end (see liveWith).
+  // does not exec, so each instance is one `sh server.sh` from start to end (counted by fewestAlive).
   const server = 'echo "web release=$(cat VERSION) greeting=$GREETING app_root=$APP_ROOT cwd=$(pwd -P)"\nsleep 300\n';
   a.write({
     'shared/pids/.keep': '',
@@ -109,21 +109,13 @@ describe('deploying a new release behind a current symlink', () => {
     assert.match(human, /\|\| worker\n[\s\S]*?\|\| No processes running\./);
 
     // 3. restart: web is replaced with no moment without it, worker starts, legacy is left alone.
-    let fewest = Number.POSITIVE_INFINITY;
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        fewest = Math.min(fewest, liveWith('sh server.sh').length);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    let out: string;
-    try {
+    let out = '';
+    const { fewest, samples } = await fewestAlive('sh server.sh', async () => {
       out = await pc('restart');
-    } finally {
-      polling = false;
-      await poller;
-    }
+      // Keep counting until the old instances have gone.
+      await Promise.all(first.map((i) => waitForDeath(i.pid!, 5000)));
+    });
+    assert.ok(samples > 20, `the poller sampled often enough (${samples})`);
     assert.deepEqual(lines(out), [
       'Restarted web.1 -> web.3',
       'Restarted web.2 -> web.4',
@@ -131,7 +123,6 @@ describe('deploying a new release behind a current symlink', () => {
       'Skipped legacy.1, it is still running but has been removed from the Procfile',
     ]);
     assert.ok(fewest >= 2, `web never had fewer than two instances during the restart (fewest ${fewest})`);
-    for (const old of first) await waitForDeath(old.pid!);
 
     // The new instances run release 2's code, with the root still the symlink path.
     await waitFor(() => readSoft(webLog).includes('web release=2'), 5000, 'release 2 in the web log');

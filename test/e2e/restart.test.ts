@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isAlive, listGroupMembers } from '../../src/proc/liveness.js';
 import { appsCleanedAfterEach, type TestApp, waitFor } from '../helpers/app.js';
-import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning, liveWith } from '../helpers/supervisor.js';
+import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning, fewestAlive } from '../helpers/supervisor.js';
 
 const app = appsCleanedAfterEach();
 
@@ -29,26 +29,6 @@ async function ok(a: TestApp, args: string[]): Promise<string> {
 }
 
 /** Polls the live instances of `marker` every few ms while `action` runs; returns the fewest seen. */
-async function fewestAlive(marker: string, action: () => Promise<unknown>): Promise<{ fewest: number; samples: number }> {
-  let fewest = Number.POSITIVE_INFINITY;
-  let samples = 0;
-  let running = true;
-  const poller = (async () => {
-    while (running) {
-      fewest = Math.min(fewest, liveWith(marker).length);
-      samples += 1;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  try {
-    await action();
-  } finally {
-    running = false;
-    await poller;
-  }
-  return { fewest, samples };
-}
-
 // Exits half a second after its term signal, like a server draining its connections.
 const SLOW_STOP = "trap 'sleep 0.5; exit 0' TERM\nwhile true; do sleep 0.1; done\n";
 // The same, noting in events.txt when each instance starts and when it exits.

@@ -60,3 +60,24 @@ export function liveWith(marker: string): number[] {
   }
   return found;
 }
+
+/** Runs `action` while counting, every 5 ms, the live processes whose command line has `marker`. */
+export async function fewestAlive(marker: string, action: () => Promise<unknown>): Promise<{ fewest: number; samples: number }> {
+  let fewest = Number.POSITIVE_INFINITY;
+  let samples = 0;
+  let running = true;
+  const poller = (async () => {
+    while (running) {
+      fewest = Math.min(fewest, liveWith(marker).length);
+      samples += 1;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  try {
+    await action();
+  } finally {
+    running = false;
+    await poller;
+  }
+  return { fewest, samples };
+}

@@ -1,6 +1,10 @@
 // Every request line is validated before it reaches the supervisor (D11).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { sendRequest } from '../../src/control/client.js';
 import { encodeRequest, parseRequest } from '../../src/control/protocol.js';
 import { oneLine } from '../../src/control/server.js';
 import { socketAddress } from '../../src/control/socket-address.js';
@@ -57,5 +61,22 @@ describe('oneLine', () => {
     const message = 'Procfile:2:4: invalid YAML: bad\nx: echo "a: b"\n   ^\nQuote the value.';
     assert.equal(oneLine(message), 'Procfile:2:4: invalid YAML: bad Quote the value.');
     assert.equal(oneLine('first\nsecond'), 'first second');
+  });
+});
+
+describe('sendRequest', () => {
+  it('gives up on a supervisor that accepts the connection but never answers', async () => {
+    const dir = mkdtempSync('/tmp/pc-');
+    const sock = join(dir, 'procodile.sock');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(sock, resolve));
+    try {
+      const started = Date.now();
+      await assert.rejects(sendRequest(sock, 'status', {}, 300), /did not answer 'status' within 0\.3s; it may be stuck/);
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      silent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
