@@ -1,5 +1,6 @@
 // The supervisor core, driven as a user would: start, status, stop, respawn, kill.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isAlive, listGroupMembers } from '../../src/proc/liveness.js';
@@ -205,12 +206,21 @@ describe('start and stop in the background', () => {
     const supervisorPid = readPid(a.path('pids/procodile.pid'))!;
     await waitFor(() => listGroupMembers(web!.pid!).length >= 2, 5000, 'the group to form');
     const members = listGroupMembers(web!.pid!);
-    const result = await cli(a, ['kill']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`Sent KILL -9 to ${supervisorPid} \\(procodile\\)`));
-    assert.match(result.stdout, new RegExp(`Sent KILL -9 to ${web!.pid} \\(web\\.1\\)`));
-    await waitForDeath(supervisorPid);
-    for (const pid of members) await waitForDeath(pid);
+    // A pid file naming a process that is not ours (a recycled pid, say) must be left alone.
+    const stranger = spawn('sleep', ['300'], { cwd: '/', stdio: 'ignore' });
+    try {
+      a.write({ 'pids/ghost.1.pid': `${stranger.pid}\n` });
+      const result = await cli(a, ['kill']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`Sent KILL -9 to ${supervisorPid} \\(procodile\\)`));
+      assert.match(result.stdout, new RegExp(`Sent KILL -9 to ${web!.pid} \\(web\\.1\\)`));
+      assert.match(result.stderr, new RegExp(`Left PID ${stranger.pid} \\(ghost\\.1\\) alone`));
+      await waitForDeath(supervisorPid);
+      for (const pid of members) await waitForDeath(pid);
+      assert.equal(isAlive(stranger.pid!), true, 'the stranger was not signalled');
+    } finally {
+      stranger.kill('SIGKILL');
+    }
     const simple = await cli(a, ['status', '--simple']);
     assert.match(simple.stdout, /^NotRunning/);
   });
