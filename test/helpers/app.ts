@@ -19,7 +19,7 @@ export interface TestApp {
   read(rel: string): string;
   /** Live processes working in this app's directory (the supervisor and its instances). */
   leftovers(): Promise<number[]>;
-  /** Kills every process this app's supervisor or instances may have left, then deletes it. */
+  /** Kills whatever this app's supervisor or instances left, deletes it, and fails if anything was left. */
   cleanup(): Promise<void>;
 }
 
@@ -39,12 +39,29 @@ export function makeApp(files: Record<string, string> = {}): TestApp {
     read: (rel) => readFileSync(join(root, rel), 'utf8'),
     leftovers: () => liveProcessesIn(root),
     async cleanup() {
-      await killLeftovers(root);
+      const killed = await killLeftovers(root);
       rmSync(root, { recursive: true, force: true });
+      // Every test stops what it started (stop -s --wait, kill, or by pid): anything found
+      // here is a process procodile failed to stop, and fails the test (D3).
+      if (killed.length > 0) throw new Error(`processes were left behind in ${root}: ${killed.map(describe).join(', ')}`);
     },
   };
   app.write(files);
   return app;
+}
+
+const described = new Map<number, string>();
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '?';
+  }
+}
+
+function describe(pid: number): string {
+  return `${pid} (${described.get(pid) ?? '?'})`;
 }
 
 /** Live (non-zombie) processes whose working directory is `root` or below it. */
@@ -81,6 +98,7 @@ export async function killLeftovers(root: string): Promise<number[]> {
   for (const pid of pids) {
     if (pid === process.pid || !isAlive(pid)) continue;
     killed.push(pid);
+    described.set(pid, commandLine(pid));
     for (const target of [pid, ...listGroupMembers(pid)]) {
       try {
         process.kill(target, 'SIGKILL');

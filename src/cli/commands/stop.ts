@@ -3,6 +3,7 @@
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { ProcodileError, supervisorNotRunning } from '../../errors.js';
+import { isAlive } from '../../proc/liveness.js';
 import type { CommandHandler } from '../context.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
 import { processNames } from '../supervisor-options.js';
@@ -12,7 +13,8 @@ const WAIT_POLL_MS = 25;
 export const runStop: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   const names = processNames(ctx);
-  if (!(await detectSupervisor(app)).running) {
+  const presence = await detectSupervisor(app);
+  if (!presence.running) {
     throw supervisorNotRunning();
   }
   const stopSupervisor = args.options['stop-supervisor'] === true;
@@ -39,7 +41,9 @@ export const runStop: CommandHandler = async (ctx) => {
   const pending = new Set(stopped.map((i) => i.description));
   for (;;) {
     if (stopSupervisor) {
-      if (!(await detectSupervisor(app)).running) break;
+      // The process itself, not its socket: the supervisor closes the socket a moment before
+      // it exits, and after `stop -s --wait` nothing of the app may be left (D3).
+      if (presence.pid === undefined ? !(await detectSupervisor(app)).running : !isAlive(presence.pid)) break;
     } else {
       const status = await fetchStatus(app, 0);
       const alive = status === undefined ? [] : Object.values(status.instances).flat().filter((i) => pending.has(i.description));
