@@ -56,9 +56,8 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     if (unknown) return unknown;
   }
 
-  const pidRoot = expandPath(merged.pidRoot ?? 'pids', root);
-  const logRoot = merged.logRoot === undefined ? undefined : expandPath(merged.logRoot, root);
-  const logPath = merged.logPath === undefined ? `${logRoot ?? root}/procodile.log` : expandPath(merged.logPath, root);
+  const files = supervisorFiles(root, merged);
+  const { logRoot } = files;
   const now = options.now ?? Date.now;
 
   return ok({
@@ -68,11 +67,7 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     optionsPath,
     localOptionsPath,
     appName: merged.appName ?? DEFAULT_APP_NAME,
-    pidRoot,
-    sockPath: `${pidRoot}/procodile.sock`,
-    supervisorPidPath: `${pidRoot}/procodile.pid`,
-    logPath,
-    ...(logRoot === undefined ? {} : { logRoot }),
+    ...files,
     ...(merged.user === undefined ? {} : { user: merged.user }),
     ...(merged.consoleCommand === undefined ? {} : { consoleCommand: merged.consoleCommand }),
     ...(merged.execPrefix === undefined ? {} : { execPrefix: merged.execPrefix }),
@@ -80,6 +75,24 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
     loadedAt: Math.floor(now() / 1000),
   });
+}
+
+export type SupervisorFiles = Pick<AppConfig, 'pidRoot' | 'sockPath' | 'supervisorPidPath' | 'logPath' | 'logRoot'>;
+
+/** Where the supervisor's own files are (spec 5.1, 5.2), from the options that place them. */
+export function supervisorFiles(
+  root: string,
+  options: { pidRoot?: string | undefined; logRoot?: string | undefined; logPath?: string | undefined },
+): SupervisorFiles {
+  const pidRoot = expandPath(options.pidRoot ?? 'pids', root);
+  const logRoot = options.logRoot === undefined ? undefined : expandPath(options.logRoot, root);
+  return {
+    pidRoot,
+    sockPath: `${pidRoot}/procodile.sock`,
+    supervisorPidPath: `${pidRoot}/procodile.pid`,
+    logPath: options.logPath === undefined ? `${logRoot ?? root}/procodile.log` : expandPath(options.logPath, root),
+    ...(logRoot === undefined ? {} : { logRoot }),
+  };
 }
 
 function buildProcess(

@@ -3,7 +3,7 @@
 // supervisor that runs with the configuration it loaded before: for that they only need the
 // pid directory and log paths, taken from whatever parts of the option files still parse.
 import { existsSync } from 'node:fs';
-import { DEFAULT_APP_NAME } from './load-config.js';
+import { DEFAULT_APP_NAME, supervisorFiles } from './load-config.js';
 import { expandPath } from './paths.js';
 import type { AppConfig, AppLocation } from './types.js';
 import { readYamlFile } from './yaml-file.js';
@@ -30,8 +30,6 @@ export function runtimePaths(location: AppLocation, cwd: string = process.cwd())
   const procfile = location.procfile === undefined ? `${givenRoot}/Procfile` : expandPath(location.procfile, givenRoot);
   const keys = { ...lenientKeys(`${procfile}.options`), ...lenientKeys(`${procfile}.local`) };
   const root = keys.root === undefined ? givenRoot : expandPath(keys.root, givenRoot);
-  const pidRoot = expandPath(keys.pid_root ?? 'pids', root);
-  const logRoot = keys.log_root === undefined ? undefined : expandPath(keys.log_root, root);
   return {
     root,
     procfilePath: location.procfile === undefined ? `${root}/Procfile` : procfile,
@@ -39,11 +37,7 @@ export function runtimePaths(location: AppLocation, cwd: string = process.cwd())
     optionsPath: `${procfile}.options`,
     localOptionsPath: `${procfile}.local`,
     appName: keys.app_name ?? DEFAULT_APP_NAME,
-    pidRoot,
-    sockPath: `${pidRoot}/procodile.sock`,
-    supervisorPidPath: `${pidRoot}/procodile.pid`,
-    logPath: keys.log_path === undefined ? `${logRoot ?? root}/procodile.log` : expandPath(keys.log_path, root),
-    ...(logRoot === undefined ? {} : { logRoot }),
+    ...supervisorFiles(root, { pidRoot: keys.pid_root, logRoot: keys.log_root, logPath: keys.log_path }),
     env: {},
     processes: [],
     loadedAt: Math.floor(Date.now() / 1000),

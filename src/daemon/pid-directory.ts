@@ -9,7 +9,7 @@ import { ProcodileError, type Result, ok } from '../errors.js';
 import { isAlive } from '../proc/liveness.js';
 import { adoptableRecords, readRecord, recordPath } from '../supervisor/adoption-record.js';
 import { readPidFile } from '../supervisor/pid-files.js';
-import { lockHolder } from './supervisor-lock.js';
+import { heldBy, lockHolder } from './supervisor-lock.js';
 
 /** Creates the pid directory, never world-writable (D11). */
 export function ensurePidDirectory(pidRoot: string): void {
@@ -33,15 +33,7 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
   const { pidRoot } = config;
   const lines: string[] = [];
   const starting = lockHolder(pidRoot);
-  if (starting !== undefined) {
-    return {
-      ok: false,
-      error: new ProcodileError(
-        'SUPERVISOR_RUNNING',
-        `A procodile supervisor (PID ${starting}) is already starting or running with ${pidRoot}; see \`procodile status\`.`,
-      ),
-    };
-  }
+  if (starting !== undefined) return { ok: false, error: heldBy(starting, pidRoot) };
   rmSync(config.supervisorPidPath, { force: true });
   rmSync(config.sockPath, { force: true });
   if (clean) {

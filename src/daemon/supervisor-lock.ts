@@ -4,7 +4,7 @@
 // exactly one of them wins; the other stops before touching anything.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcodileError, fail, ok, type Result } from '../errors.js';
+import { ProcodileError } from '../errors.js';
 import { isAlive, readProcStat } from '../proc/liveness.js';
 import { describeFsError } from '../config/yaml-file.js';
 
@@ -43,15 +43,20 @@ export function lockHolder(pidRoot: string): number | undefined {
   return holder;
 }
 
-/** Takes the lock for this process's life, released when it exits. */
-export function holdSupervisorLock(pidRoot: string): void {
-  const lock = acquireSupervisorLock(pidRoot);
-  if (!lock.ok) throw lock.error;
-  process.once('exit', lock.value);
+/** What a second supervisor, or a start that would tidy the first one's files, is told. */
+export function heldBy(holder: number, pidRoot: string): ProcodileError {
+  return new ProcodileError(
+    'SUPERVISOR_RUNNING',
+    `A procodile supervisor (PID ${holder}) is already starting or running with the pid directory ${pidRoot}. ` +
+      'Use that one (`procodile status`), or stop it first.',
+  );
 }
 
-/** Takes the lock; the function returned gives it back. */
-export function acquireSupervisorLock(pidRoot: string): Result<() => void> {
+/**
+ * Takes the lock for this process's life (released when it exits), or throws when a live
+ * supervisor holds it.
+ */
+export function holdSupervisorLock(pidRoot: string): void {
   const path = lockPath(pidRoot);
   // Two tries: the first may find the lock of a supervisor that was killed (SIGKILL, OOM).
   for (let attempt = 0; attempt < 2; attempt += 1) {
@@ -62,30 +67,22 @@ export function acquireSupervisorLock(pidRoot: string): Result<() => void> {
       } finally {
         closeSync(fd);
       }
-      return ok(() => {
+      process.once('exit', () => {
         try {
           if (readFileSync(path, 'utf8').split(' ')[0] === String(process.pid)) rmSync(path, { force: true });
         } catch {
           // Already gone (`--clean`, or removed by hand): nothing to give back.
         }
       });
+      return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        return fail('CONFIG_INVALID', `Cannot create ${path}: ${describeFsError(error)}. Check pid_root and its permissions.`);
+        throw new ProcodileError('CONFIG_INVALID', `Cannot create ${path}: ${describeFsError(error)}. Check pid_root and its permissions.`);
       }
       const holder = lockHolder(pidRoot);
-      if (holder !== undefined) {
-        return {
-          ok: false,
-          error: new ProcodileError(
-            'SUPERVISOR_RUNNING',
-            `Another procodile supervisor (PID ${holder}) already runs with the pid directory ${pidRoot}. ` +
-              'Use that one (`procodile status`), or stop it first.',
-          ),
-        };
-      }
+      if (holder !== undefined) throw heldBy(holder, pidRoot);
       rmSync(path, { force: true });
     }
   }
-  return fail('SUPERVISOR_RUNNING', `Another procodile supervisor is starting with the pid directory ${pidRoot}; try again.`);
+  throw new ProcodileError('SUPERVISOR_RUNNING', `Another procodile supervisor is starting with the pid directory ${pidRoot}; try again.`);
 }

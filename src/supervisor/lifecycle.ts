@@ -1,5 +1,8 @@
 // Starting, stopping and respawning single instances: the rules of spec 6.5, 6.6, 6.8 and
 // 6.9, with D3 (whole-group stop with SIGKILL after stop_timeout) and D4 (exit events).
+// Kept whole on purpose: it is one state machine (starting, running, stopping, stopped,
+// failed), and its transitions read each other's state; the pieces that stand alone (ports,
+// spawning, respawn policy, env, leftover sweeps) already live in their own modules.
 import type { ChildProcess } from 'node:child_process';
 import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';

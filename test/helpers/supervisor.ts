@@ -49,13 +49,20 @@ export function waitForDeath(pid: number, timeoutMs = 10000): Promise<boolean> {
 /** Live (non-zombie) processes whose command line contains `marker`. */
 export function liveWith(marker: string): number[] {
   const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(marker) && isAlive(Number(entry))) found.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
+  const checked = new Set<string>();
+  // A scan of /proc takes milliseconds under load: a process started after the listing was
+  // read, while one in the listing exits, would make one sample miss both. The listing is read
+  // again at the end, and what appeared meanwhile is checked too.
+  for (let pass = 0; pass < 2; pass += 1) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || checked.has(entry)) continue;
+      checked.add(entry);
+      try {
+        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        if (cmdline.includes(marker) && isAlive(Number(entry))) found.push(Number(entry));
+      } catch {
+        // Gone meanwhile.
+      }
     }
   }
   return found;
