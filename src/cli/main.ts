@@ -62,7 +62,8 @@ async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
     }
     return fallback;
   }
-  ensurePidDirectory(config.value.pidRoot);
+  // Reading commands leave the disk as it is: `check` of an app that never ran creates nothing.
+  if (args.command !== 'check' && args.command !== 'systemd') ensurePidDirectory(config.value.pidRoot);
   return config.value;
 }
 
