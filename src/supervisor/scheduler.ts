@@ -3,6 +3,7 @@
 import { Cron } from 'croner';
 import type { ProcessDefinition } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { IssueTracker, IssueType } from './issues.js';
 
 /** setTimeout cannot wait longer than this in one go. */
@@ -33,11 +34,12 @@ export interface SchedulerHost {
   /** Starts one run; resolves false (after reporting why) when it could not start. */
   runJob(definition: ProcessDefinition): Promise<boolean>;
   random?: () => number;
+  clock?: Clock;
 }
 
 interface Watcher {
   schedule: string;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
   cancelled: boolean;
 }
 
@@ -48,9 +50,11 @@ export class Scheduler {
   readonly #active = new Set<string>();
   readonly #skips = new Map<string, number>();
   readonly #history = new Map<string, JobHistory>();
+  readonly #clock: Clock;
 
   constructor(host: SchedulerHost) {
     this.#host = host;
+    this.#clock = host.clock ?? systemClock;
   }
 
   #log(name: string, message: string): void {
@@ -112,7 +116,7 @@ export class Scheduler {
     const watcher = this.#watchers.get(name);
     if (watcher === undefined) return;
     watcher.cancelled = true;
-    if (watcher.timer !== undefined) clearTimeout(watcher.timer);
+    this.#clock.clear(watcher.timer);
     this.#watchers.delete(name);
   }
 
@@ -140,12 +144,12 @@ export class Scheduler {
     let previous: number | undefined;
     const arm = (): void => {
       if (watcher.cancelled) return;
-      let next = cron.nextRun(new Date())?.getTime();
+      let next = cron.nextRun(new Date(this.#clock.now()))?.getTime();
       // A tick already handled is never run twice (a rebuilt watcher, a timer firing early).
       if (next !== undefined && previous !== undefined && next <= previous) next = cron.nextRun(new Date(previous))?.getTime();
       if (next === undefined) return;
       previous = next;
-      const delay = Math.max(0, next - Date.now()) + this.#randomDelayMs(definition.name);
+      const delay = Math.max(0, next - this.#clock.now()) + this.#randomDelayMs(definition.name);
       this.#sleep(watcher, delay, () => void this.#fire(name).finally(arm));
     };
     arm();
@@ -160,10 +164,10 @@ export class Scheduler {
 
   #sleep(watcher: Watcher, delay: number, then: () => void): void {
     if (delay > MAX_TIMER_MS) {
-      watcher.timer = setTimeout(() => this.#sleep(watcher, delay - MAX_TIMER_MS, then), MAX_TIMER_MS);
+      watcher.timer = this.#clock.setTimeout(() => this.#sleep(watcher, delay - MAX_TIMER_MS, then), MAX_TIMER_MS);
       return;
     }
-    watcher.timer = setTimeout(() => {
+    watcher.timer = this.#clock.setTimeout(() => {
       if (!watcher.cancelled) then();
     }, delay);
   }
@@ -189,7 +193,7 @@ export class Scheduler {
     this.#host.issues.resolve('scheduled_run_skipped_repeatedly', name);
     this.#active.add(name);
     this.#log(name, 'Running scheduled process %s');
-    this.#history.set(name, { ...this.history(name), lastStartedAt: Math.floor(Date.now() / 1000) });
+    this.#history.set(name, { ...this.history(name), lastStartedAt: Math.floor(this.#clock.now() / 1000) });
     let started = false;
     try {
       started = await this.#host.runJob(definition);
@@ -216,7 +220,7 @@ export class Scheduler {
   /** Records the end of a run and what it means for the job's issues. */
   jobExited(name: string, exit: JobExit): void {
     this.#active.delete(name);
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#history.set(name, {
       ...this.history(name),
       lastFinishedAt: Math.floor(now / 1000),
