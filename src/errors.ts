@@ -57,3 +57,15 @@ export function unreachable(value: never): never {
   // A plain Error, not a ProcodileError: the CLI reports it as the bug it is (exit 2).
   throw new Error(`unexpected value ${String(value)}`);
 }
+
+/**
+ * A broken promise inside procodile (an impossible state transition, say): a bug to report,
+ * never a user mistake. Not a ProcodileError, so the CLI and the control socket treat it as
+ * the bug it is.
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(`${message} (this is a bug in procodile; please report it)`);
+    Object.defineProperty(this, 'name', { value: 'InternalError', enumerable: false });
+  }
+}
