@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'CONTROL_ERROR'
   | 'SOCKET_PATH_TOO_LONG'
   | 'ENV_FILE'
+  | 'UNSAFE_PATH'
   | 'COMMAND_INVALID'
   | 'NOT_FOUND'
   | 'NO_MATCH'

@@ -1,6 +1,6 @@
 // The supervisor's side of the control socket: reads request lines, answers each with one
 // reply line, and survives any garbage a client sends (D11).
-import { chmodSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProcodileError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -70,16 +70,22 @@ export async function startControlServer(sockPath: string, handle: RequestHandle
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(address, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      // Only the owner may drive the supervisor (README.md): the socket is born 0600, as
+      // listen() binds before it returns, so there is no moment to connect to it and no chmod
+      // afterwards that a link swapped in meanwhile could redirect.
+      const umask = process.umask(0o177);
+      try {
+        server.listen(address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        process.umask(umask);
+      }
     });
   } finally {
     release();
   }
-  // Only the owner may drive the supervisor (D11).
-  chmodSync(sockPath, 0o600);
   logger.log('control', `Listening at ${sockPath}`);
   return server;
 }

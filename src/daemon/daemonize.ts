@@ -1,10 +1,12 @@
 // Starts the supervisor in the background: the same CLI re-executed in a new session (so
 // the terminal's signals cannot reach it), output appended to the supervisor log.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFsError } from '../config/yaml-file.js';
 import { ProcodileError } from '../errors.js';
+import { openForAppend } from '../runtime/safe-files.js';
+import { ensureRuntimeDirectory } from '../runtime/trusted-directories.js';
 
 /** Tells the re-executed CLI that it is the daemon; stripped from instances (D9). */
 export const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
@@ -25,9 +27,11 @@ const DAEMON_NODE_FLAGS = [
 export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.ProcessEnv, logPath: string): number {
   let fd: number;
   try {
-    mkdirSync(dirname(logPath), { recursive: true });
-    fd = openSync(logPath, 'a');
+    ensureRuntimeDirectory({ path: dirname(logPath), setting: 'log_path' });
+    fd = openForAppend(logPath);
   } catch (error) {
+    // A refused or uncreatable directory, or a planted link, already says what to do.
+    if (error instanceof ProcodileError) throw error;
     throw new ProcodileError(
       'CONFIG_INVALID',
       `Cannot open the supervisor log ${logPath}: ${describeFsError(error)}. ` +

@@ -1,7 +1,7 @@
 // Preparing the pid directory for a new supervisor (spec 5.1): stale files go, files of
 // instances that outlived their supervisor stay to be adopted (D5), and anything else alive
 // stops the start with a clear explanation.
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/types.js';
 import { describeFsError } from '../config/yaml-file.js';
@@ -15,8 +15,9 @@ import { heldBy, lockHolder } from './supervisor-lock.js';
 export function ensurePidDirectory(pidRoot: string): void {
   try {
     mkdirSync(pidRoot, { recursive: true, mode: 0o755 });
-    const mode = statSync(pidRoot).mode;
-    if ((mode & 0o002) !== 0) chmodSync(pidRoot, mode & 0o775);
+    // lstat: a pid_root replaced by a link must not get root to change the mode of its target.
+    const stats = lstatSync(pidRoot);
+    if (stats.isDirectory() && (stats.mode & 0o002) !== 0) chmodSync(pidRoot, stats.mode & 0o775);
   } catch (error) {
     throw new ProcodileError(
       'CONFIG_INVALID',

@@ -1,6 +1,6 @@
 // Runs a supervisor in this process, in the foreground or as the daemon: pid file, logger,
 // control socket, signals, and a clean exit once the supervisor is done.
-import { rmSync, writeFileSync, writeSync } from 'node:fs';
+import { rmSync, writeSync } from 'node:fs';
 import { createColors, type Colors } from '../cli/colors.js';
 import type { AppConfig } from '../config/types.js';
 import type { Result } from '../errors.js';
@@ -8,6 +8,7 @@ import { startControlServer } from '../control/server.js';
 import type { CommandName, Requests } from '../control/protocol.js';
 import { createLogger } from '../logging/logger.js';
 import { OutputRelay } from '../logging/output-relay.js';
+import { writeFileAtomically } from '../runtime/safe-files.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { installSignalHandlers } from './signals.js';
 import { notifySystemd } from './systemd-notify.js';
@@ -35,7 +36,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
     onShutdown: () => finished(0),
   });
 
-  writeFileSync(config.supervisorPidPath, String(process.pid));
+  writeFileAtomically(config.supervisorPidPath, String(process.pid));
   // Requests wait for start-up to finish, so the first answer a client gets (the `start`
   // command's included) already describes every process that was started.
   let started!: () => void;

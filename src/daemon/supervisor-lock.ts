@@ -2,7 +2,7 @@
 // supervisor and each launch one; without this, the second deletes the first's socket and pid
 // file and both manage the same processes. The lock file is created exclusively (O_EXCL), so
 // exactly one of them wins; the other stops before touching anything.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcodileError } from '../errors.js';
 import { isAlive, readProcStat } from '../proc/liveness.js';
@@ -61,8 +61,10 @@ export function holdSupervisorLock(pidRoot: string): void {
   // Two tries: the first may find the lock of a supervisor that was killed (SIGKILL, OOM).
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
-      const fd = openSync(path, 'wx', 0o600);
+      // O_EXCL already refuses a planted link; O_NOFOLLOW says so, and fchmod pins the mode.
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
+        fchmodSync(fd, 0o600);
         writeSync(fd, lockContent(process.pid));
       } finally {
         closeSync(fd);

@@ -1,7 +1,8 @@
 // What a supervisor remembers on disk about its instances, so that a successor can adopt
 // those still alive after a crash (D5) and never mistake a recycled pid for one of ours.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../runtime/safe-files.js';
 import { isSameProcess } from '../proc/liveness.js';
 import type { Logger } from '../logging/logger.js';
 import { Instance } from './instance.js';
@@ -28,10 +29,7 @@ export function recordPath(pidRoot: string): string {
 }
 
 export function writeRecord(pidRoot: string, records: InstanceRecord[]): void {
-  const path = recordPath(pidRoot);
-  const temporary = `${path}.${process.pid}`;
-  writeFileSync(temporary, JSON.stringify(records));
-  renameSync(temporary, path);
+  writeFileAtomically(recordPath(pidRoot), JSON.stringify(records));
 }
 
 export function readRecord(pidRoot: string): InstanceRecord[] {

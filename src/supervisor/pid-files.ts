@@ -1,14 +1,15 @@
 // The per-instance pid files `PIDS/NAME.N.pid`: written at spawn, watched for a process that
 // replaces itself (spec 6.8), removed when the instance is finished with.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../runtime/safe-files.js';
 
 export function instancePidFile(pidRoot: string, description: string): string {
   return join(pidRoot, `${description}.pid`);
 }
 
 export function writePidFile(path: string, pid: number): void {
-  writeFileSync(path, `${pid}\n`);
+  writeFileAtomically(path, `${pid}\n`);
 }
 
 export function readPidFile(path: string): number | undefined {

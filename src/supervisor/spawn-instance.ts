@@ -1,8 +1,10 @@
 // Starts the OS process for an instance: its own process group (D3), output to its log file
 // (so it outlives the supervisor, D5) or to a pipe in the foreground.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openForAppend } from '../runtime/safe-files.js';
+import { ensureRuntimeDirectory } from '../runtime/trusted-directories.js';
 import { toInvocation } from './command-line.js';
 
 export type OutputTarget = { kind: 'file'; path: string } | { kind: 'pipe' };
@@ -29,8 +31,8 @@ export async function spawnProcess(spec: SpawnSpec): Promise<SpawnOutcome> {
   let fd: number | undefined;
   if (spec.output.kind === 'file') {
     try {
-      mkdirSync(dirname(spec.output.path), { recursive: true });
-      fd = openSync(spec.output.path, 'a');
+      ensureRuntimeDirectory({ path: dirname(spec.output.path), setting: 'log_path or log_root' });
+      fd = openForAppend(spec.output.path);
     } catch (error) {
       return { ok: false, message: `Cannot open log file ${spec.output.path}: ${(error as Error).message}` };
     }

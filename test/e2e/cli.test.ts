@@ -89,7 +89,7 @@ describe('configuration errors', () => {
     const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'pid_root: Procfile/pids\n' });
     assertCleanError(await runCli(['status'], { cwd: a.root }), /Cannot use .*Procfile\/pids as the pid directory: .*not a directory.*pid_root/);
     a.write({ 'Procfile.options': 'log_root: Procfile/log\n' });
-    assertCleanError(await runCli(['start'], { cwd: a.root }), /Cannot open the supervisor log .*Procfile\/log\/procodile\.log: .*log_path or log_root/);
+    assertCleanError(await runCli(['start'], { cwd: a.root }), /Cannot create .*Procfile\/log \(log_root\): .*not a directory\. Set log_root/);
   });
 
   it('rejects an unknown process name given to start', async () => {

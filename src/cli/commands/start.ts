@@ -10,6 +10,7 @@ import { runSupervisor } from '../../daemon/run-supervisor.js';
 import { readEnvFile } from '../../config/env-file.js';
 import { ProcodileError } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
+import { prepareRuntimeDirectories } from '../../runtime/trusted-directories.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { fetchStatus, renderIssues, reportIssues } from '../issue-report.js';
 import {
@@ -118,6 +119,8 @@ export const runStart: CommandHandler = async (ctx) => {
     const envFile = readEnvFile(options.envFile);
     if (!envFile.ok) throw envFile.error;
   }
+  // Before anything is written: a root supervisor refuses directories another user controls.
+  prepareRuntimeDirectories(app, foreground);
   // The supervisor-to-be holds the lock before it tidies the pid directory, so that a second
   // `start` racing this one can never delete the files of the supervisor that won.
   if (isDaemon || foreground) holdSupervisorLock(app.pidRoot);
