@@ -85,12 +85,13 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
     throw error;
   }
   const args = parsed.value;
+  // Asked-for output goes to stdout, so `procodile --version | cat` and `start --help | less` work.
   if (args.global.version) {
-    term.err(VERSION);
+    term.out(VERSION);
     return 0;
   }
   if (args.global.help) {
-    term.err(args.command === undefined ? renderHelp(term.errColor, VERSION) : renderCommandHelp(args.command, term.errColor));
+    term.out(args.command === undefined ? renderHelp(term.color, VERSION) : renderCommandHelp(args.command, term.color));
     return 0;
   }
   if (args.invalidCommand !== undefined) throw new ProcodileError('INVALID_COMMAND', renderInvalidCommand(args.invalidCommand));

@@ -36,6 +36,11 @@ void describe('renderHelp', () => {
     assert.match(tail.join('\n'), /procodile start --help/);
   });
 
+  void it('ends every line, the last one included, with a newline', () => {
+    assert.match(text, /'procodile start --help'\.\n$/);
+    for (const name of COMMAND_NAMES) assert.match(renderCommandHelp(name, plain), /[^\n]\n$/, name);
+  });
+
   void it('colours the title magenta and the command names blue', () => {
     const colourful = renderHelp(colored, '1.2.3');
     assert.ok(colourful.includes(colored.bgMagenta(colored.white('Welcome to Procodile v1.2.3'))));
