@@ -74,7 +74,7 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
   exec: {
     description: 'Execute a command within the environment',
     options: [],
-    note: 'Every word after `exec` is part of the command; give global options before it.',
+    note: 'Options (-r, --procfile) go before the command, or before a `--`; from the command\'s first word on, every word is the command\'s.',
   },
   help: { description: 'Show this help output', options: [] },
   kill: { description: 'Forcefully kill all managed processes', options: [] },
@@ -103,7 +103,7 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
   run: {
     description: 'Execute a command within the environment',
     options: [],
-    note: 'Every word after `run` is part of the command; give global options before it.',
+    note: 'Options (-r, --procfile) go before the command, or before a `--`; from the command\'s first word on, every word is the command\'s.',
   },
   start: {
     description: 'Starts processes and/or the supervisor',
