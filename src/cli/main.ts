@@ -111,7 +111,10 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   const viaSudo = app.user === undefined ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
   if (viaSudo !== undefined) return viaSudo;
   const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
-  return (await load)(context);
+  return (await load)(context).catch(async (error: unknown) => {
+    if (!(error instanceof ProcodileError) || error.code !== 'SUPERVISOR_NOT_RUNNING') throw error;
+    throw (await import('./supervisor-not-running.js')).explainNotRunning(app, error);
+  });
 }
 
 function reportError(error: unknown, term: Terminal): number {
