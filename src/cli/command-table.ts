@@ -70,6 +70,17 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
       },
     ],
   },
+  completion: {
+    description: 'Print a shell completion script (bash, zsh or fish)',
+    options: [
+      {
+        long: 'processes',
+        value: 'none',
+        help: "Print the process names of the application's Procfile, one a line (the scripts ask for them)",
+      },
+    ],
+    note: 'Usage: procodile completion bash|zsh|fish. Load it with `source <(procodile completion bash)` (zsh alike) or `procodile completion fish | source`.',
+  },
   console: { description: 'Open a console within the environment', options: [] },
   exec: {
     description: 'Execute a command within the environment',

@@ -13,7 +13,7 @@ import { renderCommandHelp, renderHelp, renderInvalidCommand } from './help.js';
 import { commandForHelp, parseArgs, rejectExtraArgs } from './parser.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
-const HANDLERS: Record<Exclude<CommandName, 'help' | 'check'>, () => Promise<CommandHandler>> = {
+const HANDLERS: Record<Exclude<CommandName, 'help' | 'check' | 'completion'>, () => Promise<CommandHandler>> = {
   start: () => import('./commands/start.js').then((m) => m.runStart),
   stop: () => import('./commands/stop.js').then((m) => m.runStop),
   status: () => import('./commands/status.js').then((m) => m.runStatus),
@@ -106,6 +106,7 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
     const app = args.options.all === true ? undefined : await loadApp(args, term);
     return runCheck({ args, term, env: process.env, app });
   }
+  if (args.command === 'completion') return (await import('./commands/completion.js')).runCompletion(args, term);
   const load = HANDLERS[args.command]();
   const app = await loadApp(args, term);
   const viaSudo = app.user === undefined ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);

@@ -108,7 +108,7 @@ void describe('renderCommandHelp', () => {
 
   void it('says so when a command has no options, and explains exec', () => {
     assert.match(renderCommandHelp('kill', plain), /Subcommand options:\n {4}\(none\)/);
-    assert.match(renderCommandHelp('exec', plain), /Every word after `exec` is part of the command/);
+    assert.match(renderCommandHelp('exec', plain), /before the command, or before a `--`; from the command's first word on, every word is the command's/);
   });
 });
 

@@ -28,12 +28,13 @@ function failure<T>(result: Result<T>, code: ErrorCode, message?: string): void 
 const noGlobals = { help: false, version: false };
 
 void describe('command table', () => {
-  void it('has every Procodile 2 command plus check and systemd (scenario 6)', () => {
+  void it('has every Procodile 2 command plus check, completion and systemd (scenario 6)', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name).sort(),
       [
         'check',
         'check_concurrency',
+        'completion',
         'console',
         'exec',
         'help',
