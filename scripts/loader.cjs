@@ -24,14 +24,30 @@ try {
 const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
 cachedData = undefined;
 if (script.cachedDataRejected !== false) {
-  // Written on exit, so the functions this command compiled are in the cache too.
+  // Written on exit, so the functions this command compiled are in the cache too. The cache
+  // is only an optimisation: in a read-only or root-owned install (npm i -g as root, run as
+  // another user) it is skipped before any serialising is paid for, and nothing is reported.
   process.once('exit', () => {
     const temporary = `${cacheFile}.${process.pid}`;
+    let fd;
     try {
-      fs.writeFileSync(temporary, script.createCachedData());
+      fd = fs.openSync(temporary, 'wx', 0o644);
+    } catch {
+      return;
+    }
+    try {
+      try {
+        fs.writeSync(fd, script.createCachedData());
+      } finally {
+        fs.closeSync(fd);
+      }
       fs.renameSync(temporary, cacheFile);
     } catch {
-      fs.rmSync(temporary, { force: true });
+      try {
+        fs.rmSync(temporary, { force: true });
+      } catch {
+        // Nothing more to undo; the command's own outcome is what matters.
+      }
     }
   });
 }

@@ -53,6 +53,29 @@ export function supervisorNotRunning(): ProcodileError {
   );
 }
 
+/**
+ * Said instead when a supervisor of the same root runs from another pid directory (the pid
+ * directory moved with a switched symlink): starting one would make two, so never suggest it.
+ */
+export function supervisorElsewhere(
+  root: string,
+  pidRoot: string,
+  running: readonly { pid: number; pidDirectory?: string }[],
+): ProcodileError {
+  const where = running
+    .map((s) => `PID ${s.pid} (pid directory ${s.pidDirectory ?? 'unknown: it predates this version'})`)
+    .join(', ');
+  const first = running[0]?.pid ?? 0;
+  return new ProcodileError(
+    'SUPERVISOR_NOT_RUNNING',
+    `No supervisor answers in ${pidRoot}, but the supervisor of ${root} is running as ${where}: ` +
+      'the pid directory moved since it started (a symlink such as `current` was switched under a relative pid_root). ' +
+      `Do not start another one. Point the root back and use it, or stop it with \`kill -TERM ${first}\` ` +
+      '(it stops its processes and exits) and start again; give pid_root an absolute path outside the releases ' +
+      '(README.md, "Updating a deployment").',
+  );
+}
+
 /** Marks a branch the type system proves impossible; reaching it is a bug. */
 export function unreachable(value: never): never {
   // A plain Error, not a ProcodileError: the CLI reports it as the bug it is (exit 2).

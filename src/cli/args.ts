@@ -4,6 +4,7 @@
 export const COMMAND_NAMES = [
   'check_concurrency',
   'check',
+  'completion',
   'console',
   'exec',
   'help',

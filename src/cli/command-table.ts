@@ -70,11 +70,22 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
       },
     ],
   },
+  completion: {
+    description: 'Print a shell completion script (bash, zsh or fish)',
+    options: [
+      {
+        long: 'processes',
+        value: 'none',
+        help: "Print the process names of the application's Procfile, one a line (the scripts ask for them)",
+      },
+    ],
+    note: 'Usage: procodile completion bash|zsh|fish. Load it with `source <(procodile completion bash)` (zsh alike) or `procodile completion fish | source`.',
+  },
   console: { description: 'Open a console within the environment', options: [] },
   exec: {
     description: 'Execute a command within the environment',
     options: [],
-    note: 'Every word after `exec` is part of the command; give global options before it.',
+    note: 'Options (-r, --procfile) go before the command, or before a `--`; from the command\'s first word on, every word is the command\'s.',
   },
   help: { description: 'Show this help output', options: [] },
   kill: { description: 'Forcefully kill all managed processes', options: [] },
@@ -103,7 +114,7 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
   run: {
     description: 'Execute a command within the environment',
     options: [],
-    note: 'Every word after `run` is part of the command; give global options before it.',
+    note: 'Options (-r, --procfile) go before the command, or before a `--`; from the command\'s first word on, every word is the command\'s.',
   },
   start: {
     description: 'Starts processes and/or the supervisor',

@@ -22,6 +22,7 @@ export function renderHelp(colors: Colors, version: string): string {
     '',
     'For details of the options available for each command, use the --help option.',
     "For example 'procodile start --help'.",
+    '',
   ].join('\n');
 }
 
@@ -50,7 +51,8 @@ export function renderCommandHelp(command: CommandName, colors: Colors): string 
     ...(spec.options.length > 0 ? optionLines(spec.options, width, colors) : ['    (none)']),
   ];
   if (spec.note !== undefined) lines.push('', spec.note);
-  return lines.join('\n');
+  // Complete lines, so the text can be written anywhere (a pipe, a file) as it is.
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderInvalidCommand(word: string): string {

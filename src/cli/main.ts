@@ -13,7 +13,7 @@ import { renderCommandHelp, renderHelp, renderInvalidCommand } from './help.js';
 import { commandForHelp, parseArgs, rejectExtraArgs } from './parser.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
-const HANDLERS: Record<Exclude<CommandName, 'help' | 'check'>, () => Promise<CommandHandler>> = {
+const HANDLERS: Record<Exclude<CommandName, 'help' | 'check' | 'completion'>, () => Promise<CommandHandler>> = {
   start: () => import('./commands/start.js').then((m) => m.runStart),
   stop: () => import('./commands/stop.js').then((m) => m.runStop),
   status: () => import('./commands/status.js').then((m) => m.runStatus),
@@ -85,12 +85,13 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
     throw error;
   }
   const args = parsed.value;
+  // Asked-for output goes to stdout, so `procodile --version | cat` and `start --help | less` work.
   if (args.global.version) {
-    term.err(VERSION);
+    term.out(VERSION);
     return 0;
   }
   if (args.global.help) {
-    term.err(args.command === undefined ? renderHelp(term.errColor, VERSION) : renderCommandHelp(args.command, term.errColor));
+    term.out(args.command === undefined ? renderHelp(term.color, VERSION) : renderCommandHelp(args.command, term.color));
     return 0;
   }
   if (args.invalidCommand !== undefined) throw new ProcodileError('INVALID_COMMAND', renderInvalidCommand(args.invalidCommand));
@@ -105,12 +106,16 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
     const app = args.options.all === true ? undefined : await loadApp(args, term);
     return runCheck({ args, term, env: process.env, app });
   }
+  if (args.command === 'completion') return (await import('./commands/completion.js')).runCompletion(args, term);
   const load = HANDLERS[args.command]();
   const app = await loadApp(args, term);
   const viaSudo = app.user === undefined ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
   if (viaSudo !== undefined) return viaSudo;
   const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
-  return (await load)(context);
+  return (await load)(context).catch(async (error: unknown) => {
+    if (!(error instanceof ProcodileError) || error.code !== 'SUPERVISOR_NOT_RUNNING') throw error;
+    throw (await import('./supervisor-not-running.js')).explainNotRunning(app, error);
+  });
 }
 
 function reportError(error: unknown, term: Terminal): number {

@@ -37,6 +37,8 @@ function isKnownOptionWord(word: string, known: KnownOptions): boolean {
   return word.length > 1 && word.startsWith('-') && known.byShort.has(word.charAt(1));
 }
 
+const isOptionWord = (word: string): boolean => word.startsWith('-') && word !== '-';
+
 const isGlobal = (spec: OptionSpec): boolean => GLOBAL_OPTIONS.includes(spec);
 
 class ArgvScanner {
@@ -59,9 +61,14 @@ class ArgvScanner {
         // Q1 fix: the words after `--` are kept verbatim instead of being discarded.
         this.leftovers.push(...this.argv.slice(this.index));
         return ok(undefined);
+      } else if (this.isPassthrough() && !isOptionWord(word)) {
+        // Q1 fix: after `exec`/`run`, options are read up to the command's first word; from
+        // there every word belongs to the command, `-la` included.
+        this.leftovers.push(word, ...this.argv.slice(this.index));
+        return ok(undefined);
       } else if (word.startsWith('--')) {
         step = this.longOption(word);
-      } else if (word.startsWith('-') && word !== '-') {
+      } else if (isOptionWord(word)) {
         step = this.shortOptions(word);
       } else if (this.command === undefined && isCommandName(word)) {
         this.selectCommand(word);
@@ -69,19 +76,12 @@ class ArgvScanner {
         this.leftovers.push(word);
       }
       if (!step.ok) return step;
-      if (this.command !== undefined && PASSTHROUGH_COMMANDS.includes(this.command)) {
-        // Q1 fix: after `exec`/`run` every word belongs to the command, `-la` included. Only a
-        // lone `-h`/`--help` right after the word asks for help: no program is called that.
-        const rest = this.argv.slice(this.index);
-        if (rest.length === 1 && (rest[0] === '-h' || rest[0] === '--help')) {
-          this.global.help = true;
-          return ok(undefined);
-        }
-        this.leftovers.push(...(rest[0] === '--' ? rest.slice(1) : rest));
-        return ok(undefined);
-      }
     }
     return ok(undefined);
+  }
+
+  private isPassthrough(): boolean {
+    return this.command !== undefined && PASSTHROUGH_COMMANDS.includes(this.command);
   }
 
   private selectCommand(name: CommandName): void {

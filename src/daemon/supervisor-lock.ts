@@ -66,9 +66,13 @@ export function holdSupervisorLock(pidRoot: string): void {
       try {
         fchmodSync(fd, 0o600);
         writeSync(fd, lockContent(process.pid));
-      } finally {
+      } catch (error) {
         closeSync(fd);
+        throw error;
       }
+      // Kept open for the supervisor's life: /proc/PID/fd then names the real pid directory
+      // even after a symlink on its path was switched, which is how the CLI finds this
+      // supervisor once `current` points elsewhere (find-supervisor.ts).
       process.once('exit', () => {
         try {
           if (readFileSync(path, 'utf8').split(' ')[0] === String(process.pid)) rmSync(path, { force: true });

@@ -25,21 +25,26 @@ describe('help and version', () => {
     }
   });
 
-  it('shows a command’s options with --help, from anywhere', async () => {
+  it('shows a command’s options with --help, from anywhere, on stdout with a final newline', async () => {
     const result = await runCli(['start', '--help'], { cwd: '/' });
     assert.equal(result.code, 0);
-    assert.match(result.stderr, /^Usage: procodile start \[options\]/);
-    assert.match(result.stderr, /Global options \(can be used before or after the subcommand\):/);
-    assert.match(result.stderr, /Subcommand options:/);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /^Usage: procodile start \[options\]/);
+    assert.match(result.stdout, /Global options \(can be used before or after the subcommand\):/);
+    assert.match(result.stdout, /Subcommand options:/);
+    assert.match(result.stdout, /[^\n]\n$/);
     for (const flag of ['--foreground', '--dev', '--env-file', '--no-respawn', '--stop-when-none', '--clean', '--ports']) {
-      assert.ok(result.stderr.includes(flag), flag);
+      assert.ok(result.stdout.includes(flag), flag);
     }
   });
 
-  it('prints the version', async () => {
-    const result = await runCli(['-v'], { cwd: '/' });
-    assert.equal(result.code, 0);
-    assert.match(result.stderr, /^\d+\.\d+\.\d+ \(rev \w+\)\n$/);
+  it('prints the version on stdout, so it can be piped', async () => {
+    for (const flag of ['-v', '--version']) {
+      const result = await runCli([flag], { cwd: '/' });
+      assert.equal(result.code, 0);
+      assert.equal(result.stderr, '');
+      assert.match(result.stdout, /^\d+\.\d+\.\d+ \(rev \w+\)\n$/);
+    }
   });
 
   it('rejects unknown commands, options and stray arguments', async () => {

@@ -49,6 +49,28 @@ describe('exec and run', () => {
     assert.equal(result.stdout, `${a.root}\n`);
   });
 
+  it('reads -r ROOT given after exec/run, from another directory', async () => {
+    const a = setup();
+    for (const argv of [
+      ['run', '-r', a.root, '--', 'pwd'],
+      ['exec', '--root', a.root, 'pwd'],
+      ['run', '-r', a.root, '--', 'sh', '-c', 'echo "$1"', 'sh', '-r'],
+    ]) {
+      const result = await runCli(argv, { cwd: '/', env: quiet });
+      assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, argv.includes('pwd') ? `${a.root}\n` : '-r\n', argv.join(' '));
+    }
+  });
+
+  it('sets APP_ROOT for exec, run and console as for processes', async () => {
+    const a = setup('console_command: printenv APP_ROOT\n');
+    for (const argv of [['run', 'printenv', 'APP_ROOT'], ['exec', 'sh -c "echo $APP_ROOT"'], ['console']]) {
+      const result = await runCli(['-r', a.root, ...argv], { cwd: '/', env: { ...quiet, APP_ROOT: '' } });
+      assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, `${a.root}\n`, argv.join(' '));
+    }
+  });
+
   it('gives the command the global env and prints it in the banner on stderr', async () => {
     const a = setup('env:\n  GREETING: hello world\n  RAILS_ENV: production\n');
     const result = await runCli(['run', 'echo "$GREETING/$RAILS_ENV"'], { cwd: a.root });

@@ -36,6 +36,11 @@ void describe('renderHelp', () => {
     assert.match(tail.join('\n'), /procodile start --help/);
   });
 
+  void it('ends every line, the last one included, with a newline', () => {
+    assert.match(text, /'procodile start --help'\.\n$/);
+    for (const name of COMMAND_NAMES) assert.match(renderCommandHelp(name, plain), /[^\n]\n$/, name);
+  });
+
   void it('colours the title magenta and the command names blue', () => {
     const colourful = renderHelp(colored, '1.2.3');
     assert.ok(colourful.includes(colored.bgMagenta(colored.white('Welcome to Procodile v1.2.3'))));
@@ -103,7 +108,7 @@ void describe('renderCommandHelp', () => {
 
   void it('says so when a command has no options, and explains exec', () => {
     assert.match(renderCommandHelp('kill', plain), /Subcommand options:\n {4}\(none\)/);
-    assert.match(renderCommandHelp('exec', plain), /Every word after `exec` is part of the command/);
+    assert.match(renderCommandHelp('exec', plain), /before the command, or before a `--`; from the command's first word on, every word is the command's/);
   });
 });
 

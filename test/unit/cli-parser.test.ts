@@ -28,12 +28,13 @@ function failure<T>(result: Result<T>, code: ErrorCode, message?: string): void 
 const noGlobals = { help: false, version: false };
 
 void describe('command table', () => {
-  void it('has every Procodile 2 command plus check and systemd (scenario 6)', () => {
+  void it('has every Procodile 2 command plus check, completion and systemd (scenario 6)', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name).sort(),
       [
         'check',
         'check_concurrency',
+        'completion',
         'console',
         'exec',
         'help',
@@ -212,17 +213,35 @@ void describe('parseArgs: exec and run', () => {
     assert.deepEqual(parsed.extraArgs, ['status', '-r', 'x', '-h']);
   });
 
-  void it('exec -h alone asks for help; with more words it is part of the command', () => {
-    for (const flag of ['-h', '--help']) {
-      const parsed = parse('exec', flag);
-      assert.equal(parsed.command, 'exec');
-      assert.equal(parsed.global.help, true);
-      assert.deepEqual(parsed.extraArgs, []);
+  void it('exec -h asks for help; after the command word it is part of the command', () => {
+    for (const argv of [['exec', '-h'], ['exec', '--help'], ['run', '-h', 'x'], ['run', '-r', '/app', '--help', '--', 'x']]) {
+      const parsed = parse(...argv);
+      assert.equal(parsed.global.help, true, argv.join(' '));
     }
-    const parsed = parse('run', '-h', 'x');
-    assert.equal(parsed.global.help, false);
-    assert.deepEqual(parsed.extraArgs, ['-h', 'x']);
+    assert.deepEqual(parse('run', 'x', '-h').extraArgs, ['x', '-h']);
     assert.deepEqual(parse('run', '--', '-h').extraArgs, ['-h']);
+  });
+
+  void it('options between exec/run and the command are read (-r ROOT -- CMD)', () => {
+    const cases: [string[], { root?: string; procfile?: string }, string[]][] = [
+      [['exec', '-r', '/app', '--', 'ls', '-la'], { root: '/app' }, ['ls', '-la']],
+      [['run', '--root', '/app', 'rake', 'db:migrate', '-r', 'x'], { root: '/app' }, ['rake', 'db:migrate', '-r', 'x']],
+      [['run', '-r/app', '--procfile', '/app/Procfile.web', '--', '--', 'x'], { root: '/app', procfile: '/app/Procfile.web' }, ['--', 'x']],
+      [['exec', '--root=/app', 'sh', '-c', 'echo -r'], { root: '/app' }, ['sh', '-c', 'echo -r']],
+      [['run', '-r', '/app', '-', 'x'], { root: '/app' }, ['-', 'x']],
+    ];
+    for (const [argv, global, extraArgs] of cases) {
+      const parsed = parse(...argv);
+      assert.equal(parsed.global.root, global.root, argv.join(' '));
+      assert.equal(parsed.global.procfile, global.procfile, argv.join(' '));
+      assert.deepEqual(parsed.extraArgs, extraArgs, argv.join(' '));
+    }
+  });
+
+  void it('an unknown option before the command word is an error, not the command', () => {
+    const parsed = parseArgs(['exec', '-la']);
+    assert.equal(parsed.ok, false);
+    if (!parsed.ok) assert.equal(parsed.error.code, 'INVALID_OPTION');
   });
 
   void it('exec with nothing after it has no extra args', () => {

@@ -1,7 +1,6 @@
 // Pure decisions of the supervisor: respawning, selectors, ports, the shell rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { needsShell, toInvocation } from '../../src/supervisor/command-line.js';
 import { choosePort } from '../../src/supervisor/port-allocator.js';
 import { decideRespawn } from '../../src/supervisor/respawn-policy.js';
 import { matchesSelector, parseSelector } from '../../src/supervisor/selectors.js';
@@ -71,27 +70,5 @@ describe('choosePort', () => {
     const d = definition({ proxyPort: 8080, allocatePortFrom: 3000 });
     assert.deepEqual(choosePort(d, [], { allocations: {}, proxyEnabled: true }), { kind: 'random' });
     assert.deepEqual(choosePort(d, [], rules), { kind: 'fixed', port: 3000, from: 'range' });
-  });
-});
-
-describe('the shell rule (D2)', () => {
-  it('runs plain commands directly', () => {
-    assert.deepEqual(toInvocation('bundle exec puma -C config/puma.rb'), {
-      file: 'bundle',
-      args: ['exec', 'puma', '-C', 'config/puma.rb'],
-    });
-    assert.equal(needsShell('node server.js --port 3000'), false);
-  });
-  it('hands shell syntax to /bin/sh, which runs a single command in its own place', () => {
-    for (const command of ['puma -p $PORT', "echo 'hi'", 'a > log', 'puma -p $PORT 2>&1', 'ls *.rb', 'echo ~', 'x # c']) {
-      assert.equal(needsShell(command), true, command);
-      assert.deepEqual(toInvocation(command), { file: '/bin/sh', args: ['-c', `exec ${command}`] });
-    }
-  });
-  it('leaves lists, pipelines, groups and assignments to the shell as written', () => {
-    for (const command of ['a | b', 'a && b', 'a; b', 'a &', 'a 2>&1 &', 'RAILS_ENV=x rails s', '(a)', 'echo `date`', 'echo $(date)', 'if true; then a; fi', '{ a; }', 'exec puma -p $PORT']) {
-      assert.equal(needsShell(command), true, command);
-      assert.deepEqual(toInvocation(command), { file: '/bin/sh', args: ['-c', command] });
-    }
   });
 });

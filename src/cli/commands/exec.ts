@@ -76,7 +76,8 @@ async function runInApp(ctx: CommandContext, words: string): Promise<number> {
   }
   // Q15: anything but exactly '1' (including garbage) just means "not quiet".
   if (ctx.env.PROCODILE_EXEC_QUIET !== '1') printBanner(ctx, command);
-  const env = { ...stripLauncherVariables(ctx.env), ...ctx.app.env };
+  // APP_ROOT as the app's processes get it, so a one-off task finds the same paths.
+  const env = { ...stripLauncherVariables(ctx.env), ...ctx.app.env, APP_ROOT: ctx.app.root };
   return runDelegated(command, ctx.app.root, env);
 }
 

@@ -8,7 +8,7 @@ import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { holdSupervisorLock } from '../../daemon/supervisor-lock.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
 import { readEnvFile } from '../../config/env-file.js';
-import { ProcodileError } from '../../errors.js';
+import { ProcodileError, supervisorElsewhere } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import { prepareRuntimeDirectories } from '../../runtime/trusted-directories.js';
 import type { CommandContext, CommandHandler } from '../context.js';
@@ -111,6 +111,8 @@ export const runStart: CommandHandler = async (ctx) => {
         'Supervisor is not running and cannot be started because --no-supervisor is set',
       );
     }
+    const elsewhere = (await import('../supervisor-not-running.js')).supervisorsElsewhere(app);
+    if (elsewhere.length > 0) throw supervisorElsewhere(app.root, app.pidRoot, elsewhere);
   }
   const options = supervisorRunOptions(ctx, foreground);
   // A missing or malformed env file now is a mistake in this command: refuse it before
