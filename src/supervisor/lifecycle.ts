@@ -356,6 +356,8 @@ export class Lifecycle {
     instance.state = 'stopped';
     instance.child = undefined;
     removePidFile(this.#pidFile(instance));
+    const leftOut = this.#respawnLog.flush(instance, Date.now());
+    if (leftOut !== undefined) this.#log(instance, leftOut);
     if (instance.forced) this.#log(instance, 'Stopped (forced with KILL)');
     if (this.#host.definitionOf(instance)?.schedule !== undefined) this.#host.onJobExit(instance, true);
     this.#host.onGone(instance);
