@@ -8,6 +8,7 @@ import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
+import { RespawnLogLimiter } from '../logging/respawn-log-limiter.js';
 import { groupHasLiveMembers, isAlive, readProcStat } from '../proc/liveness.js';
 import { signalGroup, signalPid } from '../proc/process-group.js';
 import type { Instance } from './instance.js';
@@ -21,6 +22,13 @@ import { GroupSweeper } from './group-sweeper.js';
 
 /** How often a stopping instance's group is checked for stragglers. */
 const STOP_POLL_MS = 50;
+/**
+ * Respawns are started from a queue, a few milliseconds' worth per turn of the event loop.
+ * Starting one from inside the exit event would never let the loop breathe in a crash loop:
+ * each spawn is one more exit signal for libuv to deliver before it polls again, so the
+ * control socket and TERM/INT were never served (README.md, "When a process keeps crashing").
+ */
+const RESPAWN_BUDGET_MS = 10;
 
 export interface LifecycleHost {
   app(): AppConfig;
@@ -52,6 +60,11 @@ export class Lifecycle {
   readonly #stopWaiters = new Map<Instance, { deadline: number; timeoutMs: number; resolve: () => void }>();
   readonly sweeper = new GroupSweeper();
   #stopPoll?: NodeJS.Timeout;
+  readonly #respawnQueue = new Map<Instance, ProcessDefinition>();
+  readonly #respawnLog = new RespawnLogLimiter();
+  /** Respawns whose start is not logged line by line (a crash loop's summary covers them). */
+  readonly #quietStarts = new WeakSet<Instance>();
+  #respawnDraining = false;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -96,6 +109,7 @@ export class Lifecycle {
       port: instance.port,
     });
     const relay = this.#host.relay;
+    const quiet = isRespawn && this.#quietStarts.delete(instance);
     const outcome = await spawnProcess({
       command: definition.command,
       cwd: app.root,
@@ -128,8 +142,10 @@ export class Lifecycle {
       if (child.stdout) relay.attach(instance.description, definition.color, child.stdout);
       if (child.stderr) relay.attach(instance.description, definition.color, child.stderr);
     }
-    this.#log(instance, `Started with PID ${pid}${instance.tag === undefined ? '' : ` (tagged with ${instance.tag})`}`);
-    if (relay === undefined) this.#log(instance, `Logging to ${definition.logPath}`);
+    if (!quiet) {
+      this.#log(instance, `Started with PID ${pid}${instance.tag === undefined ? '' : ` (tagged with ${instance.tag})`}`);
+      if (relay === undefined) this.#log(instance, `Logging to ${definition.logPath}`);
+    }
     this.#host.issues.resolve('process_failed_permanently', definition.name);
     child.once('exit', (code) => this.#onExit(instance, child, code));
     this.#host.onChanged(instance);
@@ -199,6 +215,8 @@ export class Lifecycle {
     const now = nowSeconds();
     const decision = decideRespawn(instance, definition, now);
     if (decision.action === 'give-up') {
+      const leftOut = this.#respawnLog.flush(instance, Date.now());
+      if (leftOut !== undefined) this.#log(instance, leftOut);
       this.#log(
         instance,
         `Process has been respawned ${decision.respawns} times and keeps dying. It will not be respawned automatically any longer and will no longer be managed.`,
@@ -206,10 +224,43 @@ export class Lifecycle {
       this.#giveUp(definition, instance, 'failed repeatedly and will not be respawned automatically');
       return;
     }
-    this.#log(instance, 'Process has stopped, Respawning...');
+    const said = this.#respawnLog.respawned(instance, Date.now());
+    if (said.note !== undefined) this.#log(instance, said.note);
+    if (said.full) this.#log(instance, 'Process has stopped, Respawning...');
+    else this.#quietStarts.add(instance);
     instance.respawns = decision.history.respawns;
     instance.lastRespawnAt = decision.history.lastRespawnAt;
-    void this.start(definition, instance, true);
+    this.#queueRespawn(definition, instance);
+  }
+
+  #queueRespawn(definition: ProcessDefinition, instance: Instance): void {
+    this.#respawnQueue.set(instance, definition);
+    if (this.#respawnDraining) return;
+    this.#respawnDraining = true;
+    setImmediate(() => void this.#drainRespawns());
+  }
+
+  /** One at a time, so the budget measures the spawns themselves; the rest waits a turn. */
+  async #drainRespawns(): Promise<void> {
+    const deadline = Date.now() + RESPAWN_BUDGET_MS;
+    for (const [instance, definition] of this.#respawnQueue) {
+      if (Date.now() >= deadline) {
+        setImmediate(() => void this.#drainRespawns());
+        return;
+      }
+      this.#respawnQueue.delete(instance);
+      // Stopped while it waited: the stop wins, nothing is started.
+      if (stopRequested(instance)) {
+        this.#quietStarts.delete(instance);
+        continue;
+      }
+      try {
+        await this.start(definition, instance, true);
+      } catch (error) {
+        this.#log(instance, `Respawn failed: ${(error as Error).message}`);
+      }
+    }
+    this.#respawnDraining = false;
   }
 
   #giveUp(definition: ProcessDefinition, instance: Instance, what: string): void {
@@ -305,6 +356,8 @@ export class Lifecycle {
     instance.state = 'stopped';
     instance.child = undefined;
     removePidFile(this.#pidFile(instance));
+    const leftOut = this.#respawnLog.flush(instance, Date.now());
+    if (leftOut !== undefined) this.#log(instance, leftOut);
     if (instance.forced) this.#log(instance, 'Stopped (forced with KILL)');
     if (this.#host.definitionOf(instance)?.schedule !== undefined) this.#host.onJobExit(instance, true);
     this.#host.onGone(instance);
