@@ -6,6 +6,7 @@ export const COMMAND_NAMES = [
   'check',
   'console',
   'exec',
+  'export',
   'help',
   'kill',
   'log',
