@@ -154,7 +154,7 @@ function compress(values: number[], spec: FieldSpec, width: number): string {
   const regular = values.every((value, index) => value === first + index * step);
   const last = values[values.length - 1] ?? first;
   if (regular && step === 1) return `${pad(first)}..${pad(last)}`;
-  if (regular && last + step > spec.max) return `${pad(first)}/${step}`;
+  if (regular && values.length > 2 && last + step > spec.max) return `${pad(first)}/${step}`;
   return values.map(pad).join(',');
 }
 
