@@ -13,6 +13,11 @@ export interface ComposeOptions {
 
 const SCHEDULED_PROFILE = 'scheduled';
 
+/** Compose expands $VAR itself; `$$` leaves a `$` for the shell in the container. */
+function literal(text: string): string {
+  return text.replaceAll('$', () => '$$');
+}
+
 /** Where `ready:` becomes a healthcheck once it exists. */
 function healthcheck(readiness: Readiness): Record<string, unknown> {
   switch (readiness.kind) {
@@ -46,7 +51,7 @@ export function exportCompose(model: ExportModel, options: ComposeOptions, warni
   if (model.user !== undefined) {
     warnings.add('user', `exported as the services' user: ${model.user} must exist in the image`);
   }
-  const content = `# ${GENERATED_MARKER}: change the Procfile or Procfile.options and export again.\n# Keep this file in the application root: the build context and env file are relative to it.\n${stringify({ services }, { lineWidth: 0 })}`;
+  const content = `# ${GENERATED_MARKER}: change the Procfile or Procfile.options and export again.\n# Keep this file in the application root: the build context and env file are relative to it.\n${stringify({ services }, { lineWidth: 0, version: '1.1' })}`;
   const notes = ['Run with `docker-compose up -d` from the application root.'];
   if (scheduled.length > 0) notes.push(`Crontab lines for the scheduled processes (run in the application root):\n${scheduled.join('\n')}`);
   return { files: [{ path: 'docker-compose.yml', content }], notes };
@@ -66,10 +71,10 @@ function service(
   if (process.listenPort !== undefined) environment.PORT = String(process.listenPort);
   const result: Record<string, unknown> = {
     ...(options.image === undefined ? { build: '.' } : { image: options.image }),
-    command: [...process.argv],
+    command: process.argv.map(literal),
     ...(model.user === undefined ? {} : { user: model.user }),
     ...(model.envFile === undefined ? {} : { env_file: [model.envFile.given] }),
-    environment,
+    environment: Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, literal(value)])),
     stop_signal: process.termSignal,
     stop_grace_period: `${process.stopTimeout}s`,
     ...healthcheck(process.readiness),

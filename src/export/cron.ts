@@ -106,7 +106,7 @@ function parseField(field: string, spec: FieldSpec): number[] {
 }
 
 function parseValue(text: string, spec: FieldSpec, part: string): number {
-  const named = spec.names?.indexOf(text.toUpperCase() as never) ?? -1;
+  const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
   const value = named >= 0 ? named + (spec.min === 1 ? 1 : 0) : parseNumber(text, spec, part);
   if (value < spec.min || value > spec.max) {
     throw new CronError(`${text} in '${part}' is outside the ${spec.what} field (${spec.min}-${spec.max})`);

@@ -15,7 +15,7 @@ export interface SystemdOptions {
 /** systemd expands %-specifiers everywhere and $VAR in command lines; both must stay literal. */
 function escapeValue(text: string, inCommand: boolean): string {
   let escaped = text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n').replaceAll('%', '%%');
-  if (inCommand) escaped = escaped.replaceAll('$', '$$');
+  if (inCommand) escaped = escaped.replaceAll('$', () => '$$');
   return escaped;
 }
 
@@ -121,8 +121,8 @@ function serviceUnit(
       warnings.add('--env-file', `sets ${key}, which systemd lets win over the value procodile would give ${process.name}; remove it from the file or from the options`);
     }
   }
-  const { PROC_NAME: _name, ...managed } = managedEnv(model, procName, true);
-  service.push(...environmentLine({ ...process.env, ...managed }));
+  const managed = managedEnv(model, procName, true);
+  service.push(...environmentLine({ ...process.env, APP_ROOT: managed.APP_ROOT ?? model.root }));
   // Not escaped like the others: %i is the instance number and must stay a specifier.
   service.push(`Environment="PROC_NAME=${escapeValue(process.name, false)}.${instance ? '%i' : '1'}"`);
   const [program, ...args] = process.argv;

@@ -28,7 +28,7 @@ function failure<T>(result: Result<T>, code: ErrorCode, message?: string): void 
 const noGlobals = { help: false, version: false };
 
 void describe('command table', () => {
-  void it('has every Procodile 2 command plus check and systemd (scenario 6)', () => {
+  void it('has every Procodile 2 command plus check, export and systemd (scenario 6)', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name).sort(),
       [
@@ -36,6 +36,7 @@ void describe('command table', () => {
         'check_concurrency',
         'console',
         'exec',
+        'export',
         'help',
         'kill',
         'log',
