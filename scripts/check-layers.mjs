@@ -11,6 +11,7 @@ import ts from 'typescript';
 /** Highest first. A module may import its own layer or any lower one, never a higher one. */
 export const LAYERS = [
   ['cli'],
+  ['export'],
   ['daemon'],
   ['control'],
   ['supervisor'],

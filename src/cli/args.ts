@@ -7,6 +7,7 @@ export const COMMAND_NAMES = [
   'completion',
   'console',
   'exec',
+  'export',
   'help',
   'kill',
   'log',

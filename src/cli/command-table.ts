@@ -87,6 +87,18 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
     options: [],
     note: 'Options (-r, --procfile) go before the command, or before a `--`; from the command\'s first word on, every word is the command\'s.',
   },
+  export: {
+    description: 'Write units, manifests or jobs that run this application under systemd, Kubernetes, Compose or Nomad',
+    note: 'Give the format after `export`: systemd, kubernetes, compose or nomad.',
+    options: [
+      { long: 'out', short: 'o', value: 'required', placeholder: 'DIR', help: 'Write one file per unit or manifest into DIR (default: print them)' },
+      { long: 'image', value: 'required', placeholder: 'IMAGE', help: 'Container image (required for kubernetes; compose builds the root without it)' },
+      { long: 'namespace', value: 'required', placeholder: 'NS', help: 'Kubernetes or Nomad namespace' },
+      { long: 'user-units', value: 'none', help: 'systemd: units for systemctl --user' },
+      { long: 'env-file', value: 'optional', placeholder: 'FILE', defaultValue: '.env', help: 'The env file the processes read, relative to the root (default: .env)' },
+      { long: 'force', value: 'none', help: 'Replace files in DIR that procodile export did not write' },
+    ],
+  },
   help: { description: 'Show this help output', options: [] },
   kill: { description: 'Forcefully kill all managed processes', options: [] },
   log: {

@@ -26,6 +26,7 @@ const HANDLERS: Record<Exclude<CommandName, 'help' | 'check' | 'completion'>, ()
   exec: () => import('./commands/exec.js').then((m) => m.runExec),
   run: () => import('./commands/exec.js').then((m) => m.runExec),
   console: () => import('./commands/exec.js').then((m) => m.runConsole),
+  export: () => import('./commands/export.js').then((m) => m.runExport),
 };
 
 /**
@@ -63,7 +64,7 @@ async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
     return fallback;
   }
   // Reading commands leave the disk as it is: `check` of an app that never ran creates nothing.
-  if (args.command !== 'check' && args.command !== 'systemd') ensurePidDirectory(config.value.pidRoot);
+  if (args.command !== 'check' && args.command !== 'systemd' && args.command !== 'export') ensurePidDirectory(config.value.pidRoot);
   return config.value;
 }
 
@@ -109,7 +110,8 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   if (args.command === 'completion') return (await import('./commands/completion.js')).runCompletion(args, term);
   const load = HANDLERS[args.command]();
   const app = await loadApp(args, term);
-  const viaSudo = app.user === undefined ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
+  // export only reads the configuration: `user:` is something it maps, not whom to run as.
+  const viaSudo = app.user === undefined || args.command === 'export' ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
   if (viaSudo !== undefined) return viaSudo;
   const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
   return (await load)(context).catch(async (error: unknown) => {

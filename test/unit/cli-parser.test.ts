@@ -28,7 +28,7 @@ function failure<T>(result: Result<T>, code: ErrorCode, message?: string): void 
 const noGlobals = { help: false, version: false };
 
 void describe('command table', () => {
-  void it('has every Procodile 2 command plus check, completion and systemd (scenario 6)', () => {
+  void it('has every Procodile 2 command plus check, completion, export and systemd (scenario 6)', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name).sort(),
       [
@@ -37,6 +37,7 @@ void describe('command table', () => {
         'completion',
         'console',
         'exec',
+        'export',
         'help',
         'kill',
         'log',
