@@ -8,8 +8,16 @@ import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
-import { groupHasLiveMembers, isAlive, readProcStat } from '../proc/liveness.js';
-import { signalGroup, signalPid } from '../proc/process-group.js';
+import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat } from '../proc/liveness.js';
+import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
+import {
+  describeCommand,
+  escapedDescendants,
+  isPartOfInstance,
+  snapshotProcesses,
+  ticksSinceBoot,
+  type ProcessFacts,
+} from '../proc/process-tree.js';
 import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
 import type { IssueTracker } from './issues.js';
@@ -17,10 +25,32 @@ import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid
 import { assignPort, type PortRules } from './port-allocator.js';
 import { decideRespawn } from './respawn-policy.js';
 import { spawnProcess } from './spawn-instance.js';
-import { GroupSweeper } from './group-sweeper.js';
+import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
 
 /** How often a stopping instance's group is checked for stragglers. */
 const STOP_POLL_MS = 50;
+/**
+ * A /proc snapshot younger than this is reused to find escaped descendants: stopping many
+ * instances (a restart of hundreds) then costs a few scans instead of one per instance.
+ */
+const SNAPSHOT_REUSE_MS = 250;
+
+/** A descendant that left the instance's process group (setsid), so a group signal misses it. */
+interface Escapee {
+  pid: number;
+  startTime: number;
+  command: string;
+  description: string;
+}
+
+interface StopWaiter {
+  deadline: number;
+  timeoutMs: number;
+  resolve: () => void;
+  /** For the adoption record: the group being stopped, if any. */
+  group?: StoppingGroup;
+  escapees: Escapee[];
+}
 
 export interface LifecycleHost {
   app(): AppConfig;
@@ -49,9 +79,14 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 export class Lifecycle {
   readonly #host: LifecycleHost;
   /** Instances being stopped; one shared timer watches them all. */
-  readonly #stopWaiters = new Map<Instance, { deadline: number; timeoutMs: number; resolve: () => void }>();
+  readonly #stopWaiters = new Map<Instance, StopWaiter>();
   readonly sweeper = new GroupSweeper();
   #stopPoll?: NodeJS.Timeout;
+  /** The last pid-file pid each instance refused to follow, so it is logged once. */
+  readonly #ignoredPids = new WeakMap<Instance, number>();
+  /** Escaped processes still alive after their instance stopped, by process name. */
+  readonly #escaped = new Map<string, Escapee[]>();
+  #snapshot?: { takenAt: number; processes: ProcessFacts[] };
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -123,7 +158,7 @@ export class Lifecycle {
     instance.launchedWith = launchFingerprint(app, definition);
     // The child may already have written its successor there (it can run before we get here).
     const early = readPidFile(pidFile);
-    if (early === undefined || early === pid || readProcStat(early)?.pgid !== pid) writePidFile(pidFile, pid);
+    if (early === undefined || early === pid || !isPartOfInstance(early, pid, pid, ownProcessGroup())) writePidFile(pidFile, pid);
     if (relay !== undefined) {
       if (child.stdout) relay.attach(instance.description, definition.color, child.stdout);
       if (child.stderr) relay.attach(instance.description, definition.color, child.stderr);
@@ -173,16 +208,27 @@ export class Lifecycle {
 
   /** An instance's main process died without being asked to: follow, respawn or give up. */
   handleDeath(instance: Instance): void {
-    // A process that re-executes itself (unicorn) writes its successor into PID_FILE.
+    // A process that re-executes itself (unicorn) writes its successor into PID_FILE. The
+    // main process is dead, so its pid proves nothing: only the group counts.
     const filePid = readPidFile(this.#pidFile(instance));
     if (filePid !== undefined && filePid !== instance.pid && isAlive(filePid)) {
-      this.adoptPid(instance, filePid);
-      return;
+      if (isPartOfInstance(filePid, undefined, instance.pgid, ownProcessGroup())) {
+        this.adoptPid(instance, filePid);
+        return;
+      }
+      this.#ignorePidFile(instance, filePid, false);
     }
     // No orphans (D3): whatever the dead instance left in its group goes with it.
     if (instance.pgid !== undefined && groupHasLiveMembers(instance.pgid)) {
       const definition = this.#host.definitionOf(instance);
-      this.sweeper.sweep(instance.pgid, definition?.termSignal ?? 'SIGTERM', (definition?.stopTimeout ?? 10) * 1000);
+      const leader = readProcStat(instance.pgid);
+      this.sweeper.sweep(
+        instance.description,
+        instance.pgid,
+        leader?.pgid === instance.pgid ? leader.startTime : undefined,
+        definition?.termSignal ?? 'SIGTERM',
+        (definition?.stopTimeout ?? 10) * 1000,
+      );
     }
     const definition = this.#host.definitionOf(instance);
     if (definition === undefined) {
@@ -239,10 +285,28 @@ export class Lifecycle {
     this.#host.onChanged(instance);
   }
 
-  /** Re-reads the pid file and follows a process that replaced itself. */
+  /**
+   * Re-reads the pid file and follows a process that replaced itself, but only to a process
+   * of this instance: a member of its process group or a descendant (README.md, "Pid files
+   * and what procodile signals"). Anyone who can write the pid file could name any pid.
+   */
   refreshPid(instance: Instance): void {
     const filePid = readPidFile(this.#pidFile(instance));
-    if (filePid !== undefined && filePid !== instance.pid && isAlive(filePid)) this.adoptPid(instance, filePid);
+    if (filePid === undefined || filePid === instance.pid || !isAlive(filePid)) return;
+    const mainAlive = instance.isAlive();
+    if (isPartOfInstance(filePid, mainAlive ? instance.pid : undefined, instance.pgid, ownProcessGroup())) {
+      this.adoptPid(instance, filePid);
+      return;
+    }
+    this.#ignorePidFile(instance, filePid, mainAlive);
+  }
+
+  #ignorePidFile(instance: Instance, filePid: number, restore: boolean): void {
+    if (this.#ignoredPids.get(instance) !== filePid) {
+      this.#ignoredPids.set(instance, filePid);
+      this.#log(instance, `PID file names PID ${filePid}, which is not part of ${instance.description}; ignored`);
+    }
+    if (restore && instance.pid !== undefined) writePidFile(this.#pidFile(instance), instance.pid);
   }
 
   /** Stops an instance and its whole group; resolves once nothing of it is left. */
@@ -254,19 +318,80 @@ export class Lifecycle {
       instance.state = 'stopping';
       if (!wasFailed) this.refreshPid(instance);
       const pid = instance.pid;
+      const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
+      const waiter: StopWaiter = { deadline: Date.now() + timeoutMs, timeoutMs, resolve, escapees: [] };
       if (pid === undefined || wasFailed || !instance.isAlive()) {
         if (!wasFailed) this.#log(instance, 'Process already stopped');
       } else {
+        waiter.escapees = this.#findEscapees(instance);
         const signal = definition?.termSignal ?? 'SIGTERM';
         this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${pid}`);
         if (instance.pgid === undefined || !signalGroup(instance.pgid, signal)) signalPid(pid, signal);
       }
-      const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
-      this.#stopWaiters.set(instance, { deadline: Date.now() + timeoutMs, timeoutMs, resolve });
+      if (!wasFailed && instance.pgid !== undefined) {
+        const leader = readProcStat(instance.pgid);
+        waiter.group = {
+          description: instance.description,
+          pgid: instance.pgid,
+          leaderStartTime: leader?.pgid === instance.pgid ? leader.startTime : undefined,
+          since: ticksSinceBoot(),
+          killAt: waiter.deadline,
+        };
+      }
+      this.#stopWaiters.set(instance, waiter);
       this.#ensureStopPoll();
+      // The record now lists this group as being stopped, for a successor to finish.
+      this.#host.onChanged(instance);
       this.#checkStopped(instance);
     });
     return instance.stopping;
+  }
+
+  /** Groups being stopped or swept, for the adoption record. */
+  stoppingGroups(): StoppingGroup[] {
+    const groups = this.sweeper.pending();
+    for (const waiter of this.#stopWaiters.values()) if (waiter.group !== undefined) groups.push(waiter.group);
+    return groups;
+  }
+
+  #findEscapees(instance: Instance): Escapee[] {
+    if (instance.pgid === undefined) return [];
+    const now = Date.now();
+    if (this.#snapshot === undefined || now - this.#snapshot.takenAt > SNAPSHOT_REUSE_MS) {
+      this.#snapshot = { takenAt: now, processes: snapshotProcesses() };
+    }
+    return escapedDescendants(this.#snapshot.processes, instance.pid, instance.pgid).map((p) => ({
+      pid: p.pid,
+      startTime: p.startTime,
+      command: describeCommand(p.pid),
+      description: instance.description,
+    }));
+  }
+
+  /**
+   * Escaped processes are reported, not killed: they chose to leave the group, and nothing
+   * but their parentage ties them to the instance (README.md, "Processes that escape").
+   */
+  #reportEscapees(instance: Instance, escapees: Escapee[]): void {
+    const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));
+    if (alive.length === 0) return;
+    for (const e of alive) this.#log(instance, escapeMessage(e));
+    this.#escaped.set(instance.processName, [...(this.#escaped.get(instance.processName) ?? []), ...alive]);
+    this.reviewEscapees();
+  }
+
+  /** Keeps the escaped-process issues in step with what is still alive. */
+  reviewEscapees(): void {
+    for (const [name, escapees] of this.#escaped) {
+      const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));
+      if (alive.length === 0) {
+        this.#escaped.delete(name);
+        this.#host.issues.resolve('escaped_process', name);
+        continue;
+      }
+      this.#escaped.set(name, alive);
+      this.#host.issues.report('escaped_process', name, alive.map(escapeMessage).join('; '));
+    }
   }
 
   #ensureStopPoll(): void {
@@ -302,6 +427,7 @@ export class Lifecycle {
     const waiter = this.#stopWaiters.get(instance);
     if (waiter === undefined || this.#isRunningAnything(instance)) return;
     this.#stopWaiters.delete(instance);
+    this.#reportEscapees(instance, waiter.escapees);
     instance.state = 'stopped';
     instance.child = undefined;
     removePidFile(this.#pidFile(instance));
@@ -310,6 +436,10 @@ export class Lifecycle {
     this.#host.onGone(instance);
     waiter.resolve();
   }
+}
+
+function escapeMessage(e: Escapee): string {
+  return `escaped process PID ${e.pid} (${e.command}) left running by ${e.description}; it left the process group with setsid`;
 }
 
 /** A function, not an inline test: the type checker would keep its narrowing across awaits. */
