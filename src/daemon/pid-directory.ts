@@ -80,8 +80,8 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
       error: new ProcodileError(
         'PID_DIR_NOT_EMPTY',
         `${lines.map((l) => `${l}\n`).join('')}The PID directory (${pidRoot}) is not empty: ${blocking.join(', ')}. Cannot start unless things are clean. ` +
-          'If those processes belong to this application, stop them with `procodile kill`; ' +
-          'or start with --clean to forget them.',
+          'If those processes belong to this application, stop them yourself (`procodile kill` stops only what ' +
+          "the supervisor's record vouches for); or start with --clean to forget them.",
       ),
     };
   }

@@ -370,7 +370,7 @@ export class Lifecycle {
 
   /**
    * Escaped processes are reported, not killed: they chose to leave the group, and nothing
-   * but their parentage ties them to the instance (README.md, "Processes that escape").
+   * but their parentage ties them to the instance (README.md, "Pid files and what procodile signals").
    */
   #reportEscapees(instance: Instance, escapees: Escapee[]): void {
     const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));

@@ -1,6 +1,6 @@
 // `procodile kill`: SIGKILL to the supervisor and to every managed process group (D3), for
 // when nothing else works. The supervisor goes first so it cannot respawn what is killed.
-// Only what the supervisor's record vouches for is killed (README.md, "What `kill` kills"):
+// Only what the supervisor's record vouches for is killed (README.md, "Pid files and what procodile signals"):
 // a pid file alone proves nothing, since anyone who can write it can name any process.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
