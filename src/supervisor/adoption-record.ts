@@ -100,7 +100,13 @@ export function adoptableRecords(pidRoot: string): InstanceRecord[] {
  * stops it had begun to the sweeper.
  */
 export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: Logger, sweeper: GroupSweeper): void {
-  for (const group of sweeper.resume(readRecord(pidRoot).stoppingGroups)) {
+  // The deadline is the dead supervisor's, but never later than this one's stop_timeout.
+  const now = Date.now();
+  const groups = readRecord(pidRoot).stoppingGroups.map((g) => {
+    const definition = table.get(g.description.replace(/\.\d+$/, ''))?.definition;
+    return { ...g, killAt: Math.min(g.killAt, now + (definition?.stopTimeout ?? 10) * 1000) };
+  });
+  for (const group of sweeper.resume(groups)) {
     logger.log(group.description, `Finishing the stop of process group ${group.pgid} that the previous supervisor began`);
   }
   for (const record of adoptableRecords(pidRoot)) {

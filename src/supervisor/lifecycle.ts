@@ -8,16 +8,9 @@ import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
-import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat } from '../proc/liveness.js';
+import { groupHasLiveMembers, isAlive, readProcStat } from '../proc/liveness.js';
 import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
-import {
-  describeCommand,
-  escapedDescendants,
-  isPartOfInstance,
-  snapshotProcesses,
-  ticksSinceBoot,
-  type ProcessFacts,
-} from '../proc/process-tree.js';
+import { isPartOfInstance, ticksSinceBoot } from '../proc/process-tree.js';
 import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
 import type { IssueTracker } from './issues.js';
@@ -26,22 +19,10 @@ import { assignPort, type PortRules } from './port-allocator.js';
 import { decideRespawn } from './respawn-policy.js';
 import { spawnProcess } from './spawn-instance.js';
 import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
+import { EscapedProcesses, type Escapee } from './escaped-processes.js';
 
 /** How often a stopping instance's group is checked for stragglers. */
 const STOP_POLL_MS = 50;
-/**
- * A /proc snapshot younger than this is reused to find escaped descendants: stopping many
- * instances (a restart of hundreds) then costs a few scans instead of one per instance.
- */
-const SNAPSHOT_REUSE_MS = 250;
-
-/** A descendant that left the instance's process group (setsid), so a group signal misses it. */
-interface Escapee {
-  pid: number;
-  startTime: number;
-  command: string;
-  description: string;
-}
 
 interface StopWaiter {
   deadline: number;
@@ -84,12 +65,11 @@ export class Lifecycle {
   #stopPoll?: NodeJS.Timeout;
   /** The last pid-file pid each instance refused to follow, so it is logged once. */
   readonly #ignoredPids = new WeakMap<Instance, number>();
-  /** Escaped processes still alive after their instance stopped, by process name. */
-  readonly #escaped = new Map<string, Escapee[]>();
-  #snapshot?: { takenAt: number; processes: ProcessFacts[] };
+  readonly escaped: EscapedProcesses;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
+    this.escaped = new EscapedProcesses(host.issues, (instance, message) => this.#log(instance, message));
   }
 
   #log(instance: Instance, message: string): void {
@@ -306,7 +286,12 @@ export class Lifecycle {
       this.#ignoredPids.set(instance, filePid);
       this.#log(instance, `PID file names PID ${filePid}, which is not part of ${instance.description}; ignored`);
     }
-    if (restore && instance.pid !== undefined) writePidFile(this.#pidFile(instance), instance.pid);
+    if (!restore || instance.pid === undefined) return;
+    try {
+      writePidFile(this.#pidFile(instance), instance.pid);
+    } catch (error) {
+      this.#log(instance, `Could not write ${this.#pidFile(instance)}: ${(error as Error).message}`);
+    }
   }
 
   /** Stops an instance and its whole group; resolves once nothing of it is left. */
@@ -323,7 +308,7 @@ export class Lifecycle {
       if (pid === undefined || wasFailed || !instance.isAlive()) {
         if (!wasFailed) this.#log(instance, 'Process already stopped');
       } else {
-        waiter.escapees = this.#findEscapees(instance);
+        waiter.escapees = this.escaped.find(instance);
         const signal = definition?.termSignal ?? 'SIGTERM';
         this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${pid}`);
         if (instance.pgid === undefined || !signalGroup(instance.pgid, signal)) signalPid(pid, signal);
@@ -352,46 +337,6 @@ export class Lifecycle {
     const groups = this.sweeper.pending();
     for (const waiter of this.#stopWaiters.values()) if (waiter.group !== undefined) groups.push(waiter.group);
     return groups;
-  }
-
-  #findEscapees(instance: Instance): Escapee[] {
-    if (instance.pgid === undefined) return [];
-    const now = Date.now();
-    if (this.#snapshot === undefined || now - this.#snapshot.takenAt > SNAPSHOT_REUSE_MS) {
-      this.#snapshot = { takenAt: now, processes: snapshotProcesses() };
-    }
-    return escapedDescendants(this.#snapshot.processes, instance.pid, instance.pgid).map((p) => ({
-      pid: p.pid,
-      startTime: p.startTime,
-      command: describeCommand(p.pid),
-      description: instance.description,
-    }));
-  }
-
-  /**
-   * Escaped processes are reported, not killed: they chose to leave the group, and nothing
-   * but their parentage ties them to the instance (README.md, "Pid files and what procodile signals").
-   */
-  #reportEscapees(instance: Instance, escapees: Escapee[]): void {
-    const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));
-    if (alive.length === 0) return;
-    for (const e of alive) this.#log(instance, escapeMessage(e));
-    this.#escaped.set(instance.processName, [...(this.#escaped.get(instance.processName) ?? []), ...alive]);
-    this.reviewEscapees();
-  }
-
-  /** Keeps the escaped-process issues in step with what is still alive. */
-  reviewEscapees(): void {
-    for (const [name, escapees] of this.#escaped) {
-      const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));
-      if (alive.length === 0) {
-        this.#escaped.delete(name);
-        this.#host.issues.resolve('escaped_process', name);
-        continue;
-      }
-      this.#escaped.set(name, alive);
-      this.#host.issues.report('escaped_process', name, alive.map(escapeMessage).join('; '));
-    }
   }
 
   #ensureStopPoll(): void {
@@ -427,7 +372,7 @@ export class Lifecycle {
     const waiter = this.#stopWaiters.get(instance);
     if (waiter === undefined || this.#isRunningAnything(instance)) return;
     this.#stopWaiters.delete(instance);
-    this.#reportEscapees(instance, waiter.escapees);
+    this.escaped.report(instance, waiter.escapees);
     instance.state = 'stopped';
     instance.child = undefined;
     removePidFile(this.#pidFile(instance));
@@ -436,10 +381,6 @@ export class Lifecycle {
     this.#host.onGone(instance);
     waiter.resolve();
   }
-}
-
-function escapeMessage(e: Escapee): string {
-  return `escaped process PID ${e.pid} (${e.command}) left running by ${e.description}; it left the process group with setsid`;
 }
 
 /** A function, not an inline test: the type checker would keep its narrowing across awaits. */

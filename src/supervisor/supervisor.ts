@@ -298,7 +298,7 @@ export class Supervisor {
         if (instance.state === 'running') this.lifecycle.refreshPid(instance);
       }
       this.#checkAdopted();
-      this.lifecycle.reviewEscapees();
+      this.lifecycle.escaped.review();
       this.#checkStopWhenNone();
     } catch (error) {
       this.#log(`Supervisor loop failed: ${(error as Error).message}`);
