@@ -44,7 +44,10 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
     return ok(lines);
   }
   const adoptable = new Set(adoptableRecords(pidRoot).map((r) => `${r.process}.${r.id}.pid`));
-  const recorded = new Set(readRecord(pidRoot).map((r) => `${r.process}.${r.id}.pid`));
+  const record = readRecord(pidRoot);
+  const recorded = new Set(record.instances.map((r) => `${r.process}.${r.id}.pid`));
+  // The new supervisor finishes these stops; their pid files named processes on their way out.
+  const stopping = new Set(record.stoppingGroups.map((g) => `${g.description}.pid`));
   const blocking: string[] = [];
   for (const name of visibleEntries(pidRoot)) {
     const path = join(pidRoot, name);
@@ -57,7 +60,10 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
       continue;
     }
     const pid = readPidFile(path);
-    if (pid !== undefined && isAlive(pid) && recorded.has(name)) {
+    if (stopping.has(name)) {
+      rmSync(path, { force: true });
+      lines.push(`Removed ${name} because its process was being stopped; the stop will be finished`);
+    } else if (pid !== undefined && isAlive(pid) && recorded.has(name)) {
       // We recorded this instance, and the live process is not the one we started (D5).
       rmSync(path, { force: true });
       lines.push(`Removed ${name} because its process has gone (pid ${pid} now belongs to another program)`);
@@ -75,8 +81,8 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
       error: new ProcodileError(
         'PID_DIR_NOT_EMPTY',
         `${lines.map((l) => `${l}\n`).join('')}The PID directory (${pidRoot}) is not empty: ${blocking.join(', ')}. Cannot start unless things are clean. ` +
-          'If those processes belong to this application, stop them with `procodile kill`; ' +
-          'or start with --clean to forget them.',
+          'If those processes belong to this application, stop them yourself (`procodile kill` stops only what ' +
+          "the supervisor's record vouches for); or start with --clean to forget them.",
       ),
     };
   }

@@ -1,38 +1,95 @@
 // What a crashed instance leaves in its process group (a child that ignores SIGTERM, say) is
 // stopped like an instance is: the term signal now, SIGKILL after stop_timeout (D3). The
 // sweeps are tracked, so the supervisor does not exit while one is pending and leave such a
-// process behind, and SIGKILL goes only to a group that still has members (a group id can
-// be reused once its group is empty).
-import { groupHasLiveMembers } from '../proc/liveness.js';
+// process behind, and they are written to the adoption record, so that a successor finishes
+// them (and the stops of instances) when this supervisor dies half-way.
+//
+// A group id can be reused once its group is empty, so a recorded group is signalled only
+// while it still looks like ours (see ownedMembers).
+import { groupMembers, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
 import { signalGroup } from '../proc/process-group.js';
 
 const SWEEP_POLL_MS = 100;
 
+/** A process group on its way out, as the adoption record keeps it. */
+export interface StoppingGroup {
+  /** The instance it belonged to (e.g. web.1), for messages and its pid file. */
+  description: string;
+  pgid: number;
+  /** Start time of the group's leader (the process whose pid is the group id), if known. */
+  leaderStartTime?: number;
+  /** Boot-clock ticks when the stop began: a member of our group had started by then. */
+  since?: number;
+  /** Unix milliseconds after which whatever is left gets SIGKILL. */
+  killAt: number;
+}
+
+/**
+ * The live members of `group` if it is still the group we were stopping, none otherwise.
+ * A reused group id has a new leader (a different start time under the same pid) and only
+ * members started after ours had all gone, so after the stop began.
+ */
+export function ownedMembers(group: Omit<StoppingGroup, 'killAt' | 'description'>, snapshot?: ProcessFacts[]): ProcessFacts[] {
+  if (!Number.isInteger(group.pgid) || group.pgid < 2) return [];
+  const members = groupMembers(group.pgid, snapshot);
+  const leader = members.find((m) => m.pid === group.pgid);
+  if (leader !== undefined && group.leaderStartTime !== undefined && leader.startTime !== group.leaderStartTime) return [];
+  const since = group.since;
+  if (since !== undefined && !members.some((m) => m.startTime <= since)) return [];
+  return members;
+}
+
 export class GroupSweeper {
-  readonly #deadlines = new Map<number, number>();
+  readonly #groups = new Map<number, StoppingGroup>();
   #timer: NodeJS.Timeout | undefined;
   #idle: (() => void)[] = [];
 
   /** Sends `signal` to the group now and SIGKILL to whatever is left after `timeoutMs`. */
-  sweep(pgid: number, signal: NodeJS.Signals, timeoutMs: number): void {
+  sweep(description: string, pgid: number, leaderStartTime: number | undefined, signal: NodeJS.Signals, timeoutMs: number): void {
+    const since = ticksSinceBoot();
     if (!signalGroup(pgid, signal)) return;
-    this.#deadlines.set(pgid, Date.now() + timeoutMs);
-    this.#timer ??= setInterval(() => this.#poll(), SWEEP_POLL_MS);
+    this.#track({ description, pgid, leaderStartTime, since, killAt: Date.now() + timeoutMs });
+  }
+
+  /**
+   * Takes over the stops a dead supervisor had begun: their term signal was sent before they
+   * were recorded, so only the SIGKILL at the recorded deadline is left to do.
+   */
+  resume(groups: StoppingGroup[]): StoppingGroup[] {
+    const taken: StoppingGroup[] = [];
+    const snapshot = snapshotProcesses();
+    for (const group of groups) {
+      if (this.#groups.has(group.pgid) || ownedMembers(group, snapshot).length === 0) continue;
+      this.#track(group);
+      taken.push(group);
+    }
+    return taken;
+  }
+
+  /** The sweeps still pending, for the adoption record. */
+  pending(): StoppingGroup[] {
+    return [...this.#groups.values()];
   }
 
   /** Resolves once no sweep is pending. */
   idle(): Promise<void> {
-    if (this.#deadlines.size === 0) return Promise.resolve();
+    if (this.#groups.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #track(group: StoppingGroup): void {
+    this.#groups.set(group.pgid, group);
+    this.#timer ??= setInterval(() => this.#poll(), SWEEP_POLL_MS);
   }
 
   #poll(): void {
     const now = Date.now();
-    for (const [pgid, deadline] of this.#deadlines) {
-      if (!groupHasLiveMembers(pgid)) this.#deadlines.delete(pgid);
-      else if (now >= deadline) signalGroup(pgid, 'SIGKILL');
+    const snapshot = snapshotProcesses();
+    for (const [pgid, group] of this.#groups) {
+      if (ownedMembers(group, snapshot).length === 0) this.#groups.delete(pgid);
+      else if (now >= group.killAt) signalGroup(pgid, 'SIGKILL');
     }
-    if (this.#deadlines.size > 0) return;
+    if (this.#groups.size > 0) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
     for (const resolve of this.#idle.splice(0)) resolve();

@@ -6,7 +6,9 @@ export type IssueType =
   | 'invalid_schedule'
   | 'scheduled_run_skipped_repeatedly'
   /** procodile addition (D7): a proxy listener could not be opened. */
-  | 'proxy_listener_failed';
+  | 'proxy_listener_failed'
+  /** procodile addition: a process left an instance's group (setsid) and outlived its stop. */
+  | 'escaped_process';
 
 export interface RuntimeIssue {
   key: string;

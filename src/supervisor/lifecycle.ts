@@ -10,7 +10,8 @@ import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
 import { RespawnLogLimiter } from '../logging/respawn-log-limiter.js';
 import { groupHasLiveMembers, isAlive, readProcStat } from '../proc/liveness.js';
-import { signalGroup, signalPid } from '../proc/process-group.js';
+import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
+import { isPartOfInstance, ticksSinceBoot } from '../proc/process-tree.js';
 import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
 import type { IssueTracker } from './issues.js';
@@ -18,7 +19,8 @@ import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid
 import { assignPort, type PortRules } from './port-allocator.js';
 import { decideRespawn } from './respawn-policy.js';
 import { spawnProcess } from './spawn-instance.js';
-import { GroupSweeper } from './group-sweeper.js';
+import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
+import { EscapedProcesses, type Escapee } from './escaped-processes.js';
 
 /** How often a stopping instance's group is checked for stragglers. */
 const STOP_POLL_MS = 50;
@@ -29,6 +31,15 @@ const STOP_POLL_MS = 50;
  * control socket and TERM/INT were never served (README.md, "When a process keeps crashing").
  */
 const RESPAWN_BUDGET_MS = 10;
+
+interface StopWaiter {
+  deadline: number;
+  timeoutMs: number;
+  resolve: () => void;
+  /** For the adoption record: the group being stopped, if any. */
+  group?: StoppingGroup;
+  escapees: Escapee[];
+}
 
 export interface LifecycleHost {
   app(): AppConfig;
@@ -57,7 +68,7 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 export class Lifecycle {
   readonly #host: LifecycleHost;
   /** Instances being stopped; one shared timer watches them all. */
-  readonly #stopWaiters = new Map<Instance, { deadline: number; timeoutMs: number; resolve: () => void }>();
+  readonly #stopWaiters = new Map<Instance, StopWaiter>();
   readonly sweeper = new GroupSweeper();
   #stopPoll?: NodeJS.Timeout;
   readonly #respawnQueue = new Map<Instance, ProcessDefinition>();
@@ -65,9 +76,13 @@ export class Lifecycle {
   /** Respawns whose start is not logged line by line (a crash loop's summary covers them). */
   readonly #quietStarts = new WeakSet<Instance>();
   #respawnDraining = false;
+  /** The last pid-file pid each instance refused to follow, so it is logged once. */
+  readonly #ignoredPids = new WeakMap<Instance, number>();
+  readonly escaped: EscapedProcesses;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
+    this.escaped = new EscapedProcesses(host.issues, (instance, message) => this.#log(instance, message));
   }
 
   #log(instance: Instance, message: string): void {
@@ -137,7 +152,7 @@ export class Lifecycle {
     instance.launchedWith = launchFingerprint(app, definition);
     // The child may already have written its successor there (it can run before we get here).
     const early = readPidFile(pidFile);
-    if (early === undefined || early === pid || readProcStat(early)?.pgid !== pid) writePidFile(pidFile, pid);
+    if (early === undefined || early === pid || !isPartOfInstance(early, pid, pid, ownProcessGroup())) writePidFile(pidFile, pid);
     if (relay !== undefined) {
       if (child.stdout) relay.attach(instance.description, definition.color, child.stdout);
       if (child.stderr) relay.attach(instance.description, definition.color, child.stderr);
@@ -189,16 +204,27 @@ export class Lifecycle {
 
   /** An instance's main process died without being asked to: follow, respawn or give up. */
   handleDeath(instance: Instance): void {
-    // A process that re-executes itself (unicorn) writes its successor into PID_FILE.
+    // A process that re-executes itself (unicorn) writes its successor into PID_FILE. The
+    // main process is dead, so its pid proves nothing: only the group counts.
     const filePid = readPidFile(this.#pidFile(instance));
     if (filePid !== undefined && filePid !== instance.pid && isAlive(filePid)) {
-      this.adoptPid(instance, filePid);
-      return;
+      if (isPartOfInstance(filePid, undefined, instance.pgid, ownProcessGroup())) {
+        this.adoptPid(instance, filePid);
+        return;
+      }
+      this.#ignorePidFile(instance, filePid, false);
     }
     // No orphans (D3): whatever the dead instance left in its group goes with it.
     if (instance.pgid !== undefined && groupHasLiveMembers(instance.pgid)) {
       const definition = this.#host.definitionOf(instance);
-      this.sweeper.sweep(instance.pgid, definition?.termSignal ?? 'SIGTERM', (definition?.stopTimeout ?? 10) * 1000);
+      const leader = readProcStat(instance.pgid);
+      this.sweeper.sweep(
+        instance.description,
+        instance.pgid,
+        leader?.pgid === instance.pgid ? leader.startTime : undefined,
+        definition?.termSignal ?? 'SIGTERM',
+        (definition?.stopTimeout ?? 10) * 1000,
+      );
     }
     const definition = this.#host.definitionOf(instance);
     if (definition === undefined) {
@@ -290,10 +316,33 @@ export class Lifecycle {
     this.#host.onChanged(instance);
   }
 
-  /** Re-reads the pid file and follows a process that replaced itself. */
+  /**
+   * Re-reads the pid file and follows a process that replaced itself, but only to a process
+   * of this instance: a member of its process group or a descendant (README.md, "Pid files
+   * and what procodile signals"). Anyone who can write the pid file could name any pid.
+   */
   refreshPid(instance: Instance): void {
     const filePid = readPidFile(this.#pidFile(instance));
-    if (filePid !== undefined && filePid !== instance.pid && isAlive(filePid)) this.adoptPid(instance, filePid);
+    if (filePid === undefined || filePid === instance.pid || !isAlive(filePid)) return;
+    const mainAlive = instance.isAlive();
+    if (isPartOfInstance(filePid, mainAlive ? instance.pid : undefined, instance.pgid, ownProcessGroup())) {
+      this.adoptPid(instance, filePid);
+      return;
+    }
+    this.#ignorePidFile(instance, filePid, mainAlive);
+  }
+
+  #ignorePidFile(instance: Instance, filePid: number, restore: boolean): void {
+    if (this.#ignoredPids.get(instance) !== filePid) {
+      this.#ignoredPids.set(instance, filePid);
+      this.#log(instance, `PID file names PID ${filePid}, which is not part of ${instance.description}; ignored`);
+    }
+    if (!restore || instance.pid === undefined) return;
+    try {
+      writePidFile(this.#pidFile(instance), instance.pid);
+    } catch (error) {
+      this.#log(instance, `Could not write ${this.#pidFile(instance)}: ${(error as Error).message}`);
+    }
   }
 
   /** Stops an instance and its whole group; resolves once nothing of it is left. */
@@ -305,19 +354,40 @@ export class Lifecycle {
       instance.state = 'stopping';
       if (!wasFailed) this.refreshPid(instance);
       const pid = instance.pid;
+      const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
+      const waiter: StopWaiter = { deadline: Date.now() + timeoutMs, timeoutMs, resolve, escapees: [] };
       if (pid === undefined || wasFailed || !instance.isAlive()) {
         if (!wasFailed) this.#log(instance, 'Process already stopped');
       } else {
+        waiter.escapees = this.escaped.find(instance);
         const signal = definition?.termSignal ?? 'SIGTERM';
         this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${pid}`);
         if (instance.pgid === undefined || !signalGroup(instance.pgid, signal)) signalPid(pid, signal);
       }
-      const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
-      this.#stopWaiters.set(instance, { deadline: Date.now() + timeoutMs, timeoutMs, resolve });
+      if (!wasFailed && instance.pgid !== undefined) {
+        const leader = readProcStat(instance.pgid);
+        waiter.group = {
+          description: instance.description,
+          pgid: instance.pgid,
+          leaderStartTime: leader?.pgid === instance.pgid ? leader.startTime : undefined,
+          since: ticksSinceBoot(),
+          killAt: waiter.deadline,
+        };
+      }
+      this.#stopWaiters.set(instance, waiter);
       this.#ensureStopPoll();
+      // The record now lists this group as being stopped, for a successor to finish.
+      this.#host.onChanged(instance);
       this.#checkStopped(instance);
     });
     return instance.stopping;
+  }
+
+  /** Groups being stopped or swept, for the adoption record. */
+  stoppingGroups(): StoppingGroup[] {
+    const groups = this.sweeper.pending();
+    for (const waiter of this.#stopWaiters.values()) if (waiter.group !== undefined) groups.push(waiter.group);
+    return groups;
   }
 
   #ensureStopPoll(): void {
@@ -353,6 +423,7 @@ export class Lifecycle {
     const waiter = this.#stopWaiters.get(instance);
     if (waiter === undefined || this.#isRunningAnything(instance)) return;
     this.#stopWaiters.delete(instance);
+    this.escaped.report(instance, waiter.escapees);
     instance.state = 'stopped';
     instance.child = undefined;
     removePidFile(this.#pidFile(instance));

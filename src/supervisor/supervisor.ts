@@ -138,7 +138,7 @@ export class Supervisor {
     this.#log(`Procodile supervisor started with PID ${process.pid}`);
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
-    restoreSurvivors(this.table, this.config.pidRoot, this.options.logger);
+    restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper);
     if (this.options.proxy) {
       this.#log('Proxy is enabled');
       await this.proxy.sync(this.#longRunning().map((e) => e.definition));
@@ -298,6 +298,7 @@ export class Supervisor {
         if (instance.state === 'running') this.lifecycle.refreshPid(instance);
       }
       this.#checkAdopted();
+      this.lifecycle.escaped.review();
       this.#checkStopWhenNone();
     } catch (error) {
       this.#log(`Supervisor loop failed: ${(error as Error).message}`);
@@ -324,7 +325,7 @@ export class Supervisor {
 
   #saveRecord(): void {
     try {
-      recordInstances(this.config.pidRoot, this.table.allInstances());
+      recordInstances(this.config.pidRoot, this.table.allInstances(), this.lifecycle.stoppingGroups());
     } catch (error) {
       this.#log(`Could not record instances for adoption: ${(error as Error).message}`);
     }

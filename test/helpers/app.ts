@@ -90,7 +90,7 @@ export async function killLeftovers(root: string): Promise<number[]> {
     for (const f of readdirSync(dir)) {
       if (!f.endsWith('.pid')) continue;
       const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
-      if (pid > 0) pids.add(pid);
+      if (pid > 1) pids.add(pid);
     }
   }
   for (const pid of await liveProcessesIn(root)) pids.add(pid);

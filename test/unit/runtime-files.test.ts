@@ -63,7 +63,7 @@ describe('writing runtime files', () => {
     // The name the record was once written through: predictable, and opened following links.
     symlinkSync(victim, `${recordPath(dir)}.${process.pid}`);
     symlinkSync(victim, recordPath(dir));
-    writeRecord(dir, [{ process: 'web', id: 1, pid: 4242, respawns: 0 }]);
+    writeRecord(dir, { instances: [{ process: 'web', id: 1, pid: 4242, respawns: 0 }], stoppingGroups: [] });
     assert.equal(readFileSync(victim, 'utf8'), 'secret\n');
     assert.ok(lstatSync(recordPath(dir)).isFile());
     assert.match(readFileSync(recordPath(dir), 'utf8'), /"pid":4242/);
@@ -77,7 +77,7 @@ describe('writing runtime files', () => {
   it('makes pid files and the record 0644 under umask 000', () => {
     withOpenUmask(() => {
       writePidFile(join(dir, 'web.1.pid'), 4242);
-      writeRecord(dir, []);
+      writeRecord(dir, { instances: [], stoppingGroups: [] });
     });
     assert.equal(modeOf(join(dir, 'web.1.pid')), 0o644);
     assert.equal(modeOf(recordPath(dir)), 0o644);

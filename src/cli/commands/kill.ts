@@ -1,60 +1,83 @@
 // `procodile kill`: SIGKILL to the supervisor and to every managed process group (D3), for
 // when nothing else works. The supervisor goes first so it cannot respawn what is killed.
-import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+// Only what the supervisor's record vouches for is killed (README.md, "Pid files and what procodile signals"):
+// a pid file alone proves nothing, since anyone who can write it can name any process.
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupHasLiveMembers, isAlive, readProcStat } from '../../proc/liveness.js';
+import { isAlive, isSameProcess, readProcStat } from '../../proc/liveness.js';
 import { signalGroup, signalPid } from '../../proc/process-group.js';
-import { readRecord, recordPath } from '../../supervisor/adoption-record.js';
+import { readRecord, recordPath, type InstanceRecord } from '../../supervisor/adoption-record.js';
+import { ownedMembers } from '../../supervisor/group-sweeper.js';
 import { readPidFile } from '../../supervisor/pid-files.js';
 import { isProcodileProcess } from '../../daemon/supervisor-lock.js';
 import type { CommandHandler } from '../context.js';
 
-/** A process working in the application: what an instance without a record must be. */
-function worksIn(pid: number, root: string): boolean {
-  try {
-    const cwd = readlinkSync(`/proc/${pid}/cwd`);
-    return cwd === root || cwd.startsWith(`${root}/`);
-  } catch {
-    return false;
-  }
+/** The recorded instance's group, if it still is that group (its leader is the recorded process, or gone). */
+function recordedGroupHas(record: InstanceRecord, pid: number): boolean {
+  if (record.pgid === undefined) return false;
+  const leaderStartTime = record.pid === record.pgid ? record.procStartTime : undefined;
+  return ownedMembers({ pgid: record.pgid, leaderStartTime }).some((m) => m.pid === pid && (leaderStartTime === undefined || m.startTime >= leaderStartTime));
 }
 
 export const runKill: CommandHandler = (ctx) => {
   const { app, term } = ctx;
   const { pidRoot } = app;
-  const records = new Map(readRecord(pidRoot).map((r) => [`${r.process}.${r.id}.pid`, r]));
+  const record = readRecord(pidRoot);
+  const records = new Map(record.instances.map((r) => [`${r.process}.${r.id}.pid`, r]));
   const files = readdirSync(pidRoot).filter((f) => f.endsWith('.pid'));
   files.sort((a, b) => (a === 'procodile.pid' ? -1 : b === 'procodile.pid' ? 1 : a.localeCompare(b)));
+  const killed = new Set<string>();
+  const killInstance = (name: string, pid: number, pgid: number | undefined): void => {
+    // The whole group (D3): a successor that does not lead it still takes its workers along;
+    // but only the group the trusted process is in, whatever else the record claims.
+    const group = pgid !== undefined && readProcStat(pid)?.pgid === pgid ? pgid : undefined;
+    const delivered = group !== undefined && signalGroup(group, 'SIGKILL') ? true : signalPid(pid, 'SIGKILL');
+    if (delivered) term.out(`Sent KILL -9 to ${pid} (${name})`);
+    killed.add(name);
+  };
   for (const file of files) {
     const path = join(pidRoot, file);
     const pid = readPidFile(path);
     rmSync(path, { force: true });
     if (pid === undefined || !isAlive(pid)) continue;
     const name = file.replace(/\.pid$/, '');
-    const stat = readProcStat(pid);
     if (file === 'procodile.pid') {
       if (!isProcodileProcess(pid)) continue;
       if (signalPid(pid, 'SIGKILL')) term.out(`Sent KILL -9 to ${pid} (${name})`);
       continue;
     }
-    // Never a recycled pid (D5): the recorded process itself (same start time), a successor it
-    // wrote into its pid file (same process group), or, with no record, a process of this app.
-    const record = records.get(file);
+    const recorded = records.get(file);
+    if (recorded === undefined) {
+      term.err(
+        `Left PID ${pid} (${name}) alone: procodile has no record of starting it, and a pid file alone does not prove ` +
+          'it is part of the application. If it is, stop it by hand.',
+      );
+      continue;
+    }
+    // Never a recycled pid (D5): the recorded process itself (same start time), or a
+    // successor it wrote into its pid file (a member of its recorded group).
     const trusted =
-      record === undefined
-        ? worksIn(pid, app.root)
-        : record.pid === pid
-          ? record.procStartTime === undefined || stat?.startTime === record.procStartTime
-          : record.pgid !== undefined && stat?.pgid === record.pgid;
+      recorded.pid === pid
+        ? recorded.procStartTime !== undefined && readProcStat(pid)?.startTime === recorded.procStartTime
+        : recordedGroupHas(recorded, pid);
     if (!trusted) {
       term.err(`Left PID ${pid} (${name}) alone: it is not a process procodile started.`);
       continue;
     }
-    // The whole group (D3): a successor that does not lead it still takes its workers along.
-    const pgid = record?.pgid ?? (stat?.pgid === pid ? pid : undefined);
-    const delivered =
-      pgid !== undefined && groupHasLiveMembers(pgid) ? signalGroup(pgid, 'SIGKILL') : signalPid(pid, 'SIGKILL');
-    if (delivered) term.out(`Sent KILL -9 to ${pid} (${name})`);
+    killInstance(name, pid, recorded.pgid);
+  }
+  // Recorded instances whose pid file has gone are still ours.
+  for (const [file, recorded] of records) {
+    const name = file.replace(/\.pid$/, '');
+    if (!killed.has(name) && isSameProcess(recorded.pid, recorded.procStartTime) && recorded.procStartTime !== undefined) {
+      killInstance(name, recorded.pid, recorded.pgid);
+    }
+  }
+  // Groups the supervisor was stopping when it died (a restart's old instances).
+  for (const group of record.stoppingGroups) {
+    if (ownedMembers(group).length > 0 && signalGroup(group.pgid, 'SIGKILL')) {
+      term.out(`Sent KILL -9 to process group ${group.pgid} (${group.description}, being stopped)`);
+    }
   }
   rmSync(recordPath(pidRoot), { force: true });
   return Promise.resolve(0);
