@@ -10,7 +10,7 @@ export const runCheckConcurrency: CommandHandler = async (ctx) => {
   if (!(await detectSupervisor(app)).running) {
     throw supervisorNotRunning();
   }
-  const reply = await sendRequest(app.sockPath, 'check_concurrency', { reload: args.options['no-reload'] !== true });
+  const reply = await sendRequest(app, 'check_concurrency', { reload: args.options['no-reload'] !== true });
   const c = term.color;
   for (const i of reply.started_instances) term.out(`${c.green('Started')} ${i.description} (PID: ${i.pid})`);
   for (const i of reply.stopped_instances) term.out(`${c.red('Stopped')} ${i.description} (PID: ${i.pid})`);

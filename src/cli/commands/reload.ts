@@ -42,7 +42,7 @@ export const runReload: CommandHandler = async (ctx) => {
   if (!(await detectSupervisor(app)).running) {
     throw supervisorNotRunning();
   }
-  const reply = await sendRequest(app.sockPath, 'reload_config', { report_changes: true });
+  const reply = await sendRequest(app, 'reload_config', { report_changes: true });
   term.out('Reloaded Procodile config');
   // A supervisor of an older procodile (or Procodile itself) does not say what changed.
   if (reply.changes !== undefined) {

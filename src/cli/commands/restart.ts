@@ -16,7 +16,7 @@ export const runRestart: CommandHandler = async (ctx) => {
   const before = await fetchStatus(app, 0);
   validateProcessNames(app, names, removedButRunning(before, app));
   const tag = args.options.tag;
-  const reply = await sendRequest(app.sockPath, 'restart', {
+  const reply = await sendRequest(app, 'restart', {
     process_names: names,
     tag: typeof tag === 'string' ? tag : undefined,
   });
