@@ -3,7 +3,7 @@
 // serve the CLI's own application root; every reply is checked and made safe to print.
 import { realpathSync } from 'node:fs';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ProcodileError } from '../errors.js';
 import { encodeRequest, type CommandName, type Replies, type Requests, type StatusReply } from './protocol.js';
 import { checkReply, printable, printableReply } from './reply.js';
@@ -67,8 +67,8 @@ function checkRoot(target: SupervisorTarget, status: StatusReply): void {
   if (sameRoot(status.root, target.root)) return;
   throw new ProcodileError(
     'WRONG_SUPERVISOR',
-    `The supervisor at ${target.sockPath} serves ${printable(status.root)}, not ${target.root}: refusing to act on another application. ` +
-      'Give each application its own pid_root in Procfile.options.',
+    `The pid directory ${dirname(target.sockPath)} is used by a running supervisor of another application (${printable(status.root)}), ` +
+      `not by ${target.root}: refusing to act on it. Give each application its own pid_root in Procfile.options.`,
   );
 }
 
@@ -83,13 +83,20 @@ export async function sendRequest<C extends CommandName>(
   // Every command first makes sure the supervisor is this application's: two applications
   // configured with one pid_root must not act on each other. Asking `status` works with any
   // supervisor, a Procodile 2 one included.
-  if (command !== 'status') checkRoot(target, await exchange(target, 'status', {}, deadline));
+  if (command !== 'status') checkRoot(target, await exchange(target, 'status', {}, deadline, command));
   const reply = await exchange(target, command, options, deadline);
   if (command === 'status') checkRoot(target, reply as StatusReply);
   return request.keepControls === true ? reply : printableReply(reply);
 }
 
-function exchange<C extends CommandName>(target: SupervisorTarget, command: C, options: Requests[C], deadline: number): Promise<Replies[C]> {
+/** `asking` is the user's command, for the message when no answer comes. */
+function exchange<C extends CommandName>(
+  target: SupervisorTarget,
+  command: C,
+  options: Requests[C],
+  deadline: number,
+  asking: CommandName = command,
+): Promise<Replies[C]> {
   return new Promise((resolvePromise, reject) => {
     const { address, release } = socketAddress(target.sockPath);
     const socket = connect(address);
@@ -103,7 +110,7 @@ function exchange<C extends CommandName>(target: SupervisorTarget, command: C, o
       socket.destroy();
       action();
     };
-    const timer = setTimeout(() => finish(() => reject(noAnswer(target, command, deadline))), deadline);
+    const timer = setTimeout(() => finish(() => reject(noAnswer(target, asking, deadline))), deadline);
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(encodeRequest(command, options)));
     socket.on('data', (chunk: string) => {

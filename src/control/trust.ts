@@ -2,7 +2,7 @@
 // the socket must be a socket owned by us or by root, and the pid in procodile.pid a live
 // process of that same user. Anyone who can write to the pid directory could otherwise put
 // their own server there and receive root's `stop`, or feed it replies (README: control socket).
-import { lstatSync, readFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readFileSync } from 'node:fs';
 import { ProcodileError, supervisorNotRunning } from '../errors.js';
 import { isAlive } from '../proc/liveness.js';
 
@@ -77,6 +77,12 @@ export function explainUnreachable(files: SupervisorFiles): ProcodileError {
       `The supervisor (PID ${pid}) is running but its control socket ${files.sockPath} is missing. ` +
         `Run \`kill -HUP ${pid}\` to make it create the socket again (it also reloads the configuration).`,
     );
+  }
+  try {
+    // Connecting to a unix socket needs write permission on its file.
+    accessSync(files.sockPath, constants.W_OK);
+  } catch (error) {
+    if (errnoOf(error) === 'EACCES') return permissionDenied(files.sockPath, 'connecting to');
   }
   return supervisorNotRunning();
 }

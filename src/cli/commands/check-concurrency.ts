@@ -1,14 +1,14 @@
 // `procodile check_concurrency`: starts missing and stops excess instances.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { supervisorNotRunning } from '../../errors.js';
+import { explainUnreachable } from '../../control/trust.js';
 import type { CommandHandler } from '../context.js';
 import { reportIssues } from '../issue-report.js';
 
 export const runCheckConcurrency: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   if (!(await detectSupervisor(app)).running) {
-    throw supervisorNotRunning();
+    throw explainUnreachable(app);
   }
   const reply = await sendRequest(app, 'check_concurrency', { reload: args.options['no-reload'] !== true });
   const c = term.color;

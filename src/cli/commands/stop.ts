@@ -64,7 +64,7 @@ export const runStop: CommandHandler = async (ctx) => {
   const pending = new Set(stopped.map((i) => i.description));
   const started = Date.now();
   const deadline = started + waitDeadlineMs(app);
-  let waitingFor: string;
+  let waitingFor = 'the supervisor to answer';
   for (;;) {
     if (stopSupervisor) {
       // The process itself, not its socket: the supervisor closes the socket a moment before
@@ -75,10 +75,8 @@ export const runStop: CommandHandler = async (ctx) => {
       const alive = await stillAlive(app, pending, Math.max(1, deadline - Date.now()));
       // A supervisor that has gone can no longer be asked: that ends the wait, as it always did.
       if (alive?.length === 0 || (alive === undefined && presence.pid !== undefined && !isAlive(presence.pid))) break;
-      waitingFor =
-        alive === undefined
-          ? 'the supervisor to answer'
-          : `${alive.map((i) => `${i.description}${i.pid === null ? '' : ` (PID ${i.pid})`}`).join(', ')} to stop`;
+      // A poll cut short by the deadline keeps what the last answer said.
+      if (alive !== undefined) waitingFor = `${alive.map((i) => `${i.description}${i.pid === null ? '' : ` (PID ${i.pid})`}`).join(', ')} to stop`;
     }
     if (Date.now() >= deadline) {
       throw new ProcodileError(
