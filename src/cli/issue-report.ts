@@ -12,7 +12,7 @@ export async function fetchStatus(config: AppConfig, waitMs: number): Promise<St
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await sendRequest(config.sockPath, 'status', {});
+      return await sendRequest(config, 'status', {});
     } catch {
       if (Date.now() >= deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, RETRY_EVERY_MS));

@@ -131,7 +131,6 @@ function reportError(error: unknown, term: Terminal): number {
 }
 
 const terminal = processTerminal();
-main(process.argv.slice(2), terminal).then(
-  (code) => process.exit(code),
-  (error: unknown) => process.exit(reportError(error, terminal)),
-);
+// Output must leave before the exit (a slow reader of a pipe would lose the rest).
+const exit = (code: number): Promise<never> => terminal.flush().then(() => process.exit(code));
+void main(process.argv.slice(2), terminal).then(exit, (error: unknown) => exit(reportError(error, terminal)));

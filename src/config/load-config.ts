@@ -72,6 +72,7 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     ...(merged.consoleCommand === undefined ? {} : { consoleCommand: merged.consoleCommand }),
     ...(merged.execPrefix === undefined ? {} : { execPrefix: merged.execPrefix }),
     env: merged.env,
+    ...(merged.secretEnv === undefined ? {} : { secretEnv: merged.secretEnv }),
     processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
     loadedAt: Math.floor(now() / 1000),
   });

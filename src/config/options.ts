@@ -43,6 +43,8 @@ export interface AppOptions {
   execPrefix?: string;
   stopTimeout?: number;
   env: Record<string, string>;
+  /** More env names whose values status masks (README: control socket). */
+  secretEnv?: string[];
   processes: Record<string, ProcessOptions>;
 }
 
@@ -141,6 +143,7 @@ const TOP_ENTRIES = {
   exec_prefix: v.nullish(text()),
   stop_timeout: v.nullish(seconds()),
   env: v.nullish(envMap()),
+  secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
     v.record(
       v.string(),
@@ -224,6 +227,7 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     execPrefix: raw.exec_prefix ?? undefined,
     stopTimeout: raw.stop_timeout ?? undefined,
     env: raw.env ?? {},
+    secretEnv: raw.secret_env ?? undefined,
     processes,
   };
   return ok({ path: file.path, options, processLines });

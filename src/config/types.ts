@@ -55,6 +55,8 @@ export interface AppConfig {
   execPrefix?: string;
   /** Global env: options file overlaid by local file, values stringified. */
   env: Record<string, string>;
+  /** Env names marked secret with `secret_env:`, masked in status. */
+  secretEnv?: readonly string[];
   processes: ProcessDefinition[];
   /** Unix seconds of when this configuration was read. */
   loadedAt: number;

@@ -1,25 +1,104 @@
 // The CLI's side of the control socket: one request, one reply, errors as ProcodileErrors.
+// Before a request goes out, the socket and the supervisor behind it must be trusted and must
+// serve the CLI's own application root; every reply is checked and made safe to print.
+import { realpathSync } from 'node:fs';
 import { connect } from 'node:net';
-import { ProcodileError, supervisorNotRunning } from '../errors.js';
-import { encodeRequest, type CommandName, type Replies, type Requests } from './protocol.js';
+import { dirname, resolve } from 'node:path';
+import { ProcodileError } from '../errors.js';
+import { encodeRequest, type CommandName, type Replies, type Requests, type StatusReply } from './protocol.js';
+import { checkReply, printable, printableReply } from './reply.js';
 import { socketAddress } from './socket-address.js';
+import { checkSupervisorTrust, explainUnreachable, permissionDenied, readSupervisorPid, type SupervisorFiles } from './trust.js';
+
+export interface SupervisorTarget extends SupervisorFiles {
+  /** The application root the CLI acts for, as given. */
+  root: string;
+  processes: readonly { stopTimeout: number }[];
+}
+
+export interface RequestOptions {
+  /** Overrides the reply deadline, in milliseconds. */
+  deadlineMs?: number;
+  /** Leave control characters in the reply's strings (for JSON output, which escapes them). */
+  keepControls?: boolean;
+}
+
+/** Names the variable that sets every reply deadline, in seconds (README: control socket). */
+export const CONTROL_TIMEOUT_ENV = 'PROCODILE_CONTROL_TIMEOUT';
+
+const REPLY_DEADLINE_S = 15;
+/** A reply larger than this is not a supervisor's. */
+const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+/** Reads a positive number of seconds from the environment, or undefined when unset. */
+export function secondsFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new ProcodileError('INVALID_ARGUMENT', `${name}=${printable(text)} is not a number of seconds greater than 0.`);
+  }
+  return seconds;
+}
 
 /**
  * How long a reply may take. A stopped or stuck supervisor still accepts connections (the
- * kernel queues them), so without a deadline `status` in a monitoring script would hang
- * forever. Requests that stop or start processes legitimately take as long as their
- * stop_timeouts, so they wait.
+ * kernel queues them), so without a deadline a command would wait forever. Requests that stop
+ * and start processes may take the longest stop_timeout (SIGKILL follows it) on top.
  */
-const REPLY_DEADLINE_MS: Partial<Record<CommandName, number>> = { status: 15_000, reload_config: 15_000 };
+export function replyDeadlineMs(target: SupervisorTarget, command: CommandName): number {
+  const fromEnv = secondsFromEnv(CONTROL_TIMEOUT_ENV);
+  if (fromEnv !== undefined) return fromEnv * 1000;
+  const longestStop = Math.max(0, ...target.processes.map((p) => p.stopTimeout));
+  const waitsForProcesses = command === 'start_processes' || command === 'restart' || command === 'check_concurrency';
+  return (REPLY_DEADLINE_S + (waitsForProcesses ? REPLY_DEADLINE_S + longestStop : 0)) * 1000;
+}
 
-export function sendRequest<C extends CommandName>(
-  sockPath: string,
+function sameRoot(a: string, b: string): boolean {
+  if (a === b || resolve(a) === resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+function checkRoot(target: SupervisorTarget, status: StatusReply): void {
+  if (sameRoot(status.root, target.root)) return;
+  throw new ProcodileError(
+    'WRONG_SUPERVISOR',
+    `The pid directory ${dirname(target.sockPath)} is used by a running supervisor of another application (${printable(status.root)}), ` +
+      `not by ${target.root}: refusing to act on it. Give each application its own pid_root in Procfile.options.`,
+  );
+}
+
+export async function sendRequest<C extends CommandName>(
+  target: SupervisorTarget,
   command: C,
   options: Requests[C],
-  deadline: number | undefined = REPLY_DEADLINE_MS[command],
+  request: RequestOptions = {},
 ): Promise<Replies[C]> {
-  return new Promise((resolve, reject) => {
-    const { address, release } = socketAddress(sockPath);
+  checkSupervisorTrust(target);
+  const deadline = request.deadlineMs ?? replyDeadlineMs(target, command);
+  // Every command first makes sure the supervisor is this application's: two applications
+  // configured with one pid_root must not act on each other. Asking `status` works with any
+  // supervisor, a Procodile 2 one included.
+  if (command !== 'status') checkRoot(target, await exchange(target, 'status', {}, deadline, command));
+  const reply = await exchange(target, command, options, deadline);
+  if (command === 'status') checkRoot(target, reply as StatusReply);
+  return request.keepControls === true ? reply : printableReply(reply);
+}
+
+/** `asking` is the user's command, for the message when no answer comes. */
+function exchange<C extends CommandName>(
+  target: SupervisorTarget,
+  command: C,
+  options: Requests[C],
+  deadline: number,
+  asking: CommandName = command,
+): Promise<Replies[C]> {
+  return new Promise((resolvePromise, reject) => {
+    const { address, release } = socketAddress(target.sockPath);
     const socket = connect(address);
     release();
     let buffered = '';
@@ -31,50 +110,33 @@ export function sendRequest<C extends CommandName>(
       socket.destroy();
       action();
     };
-    const timer =
-      deadline === undefined
-        ? undefined
-        : setTimeout(
-            () =>
-              finish(() =>
-                reject(
-                  new ProcodileError(
-                    'CONTROL_DISCONNECTED',
-                    `The supervisor did not answer '${command}' within ${deadline / 1000}s; it may be stuck. ` +
-                      'Look at procodile.log; `procodile kill` stops it and every process if need be.',
-                  ),
-                ),
-              ),
-            deadline,
-          );
-    socket.on('close', () => clearTimeout(timer));
+    const timer = setTimeout(() => finish(() => reject(noAnswer(target, asking, deadline))), deadline);
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(encodeRequest(command, options)));
     socket.on('data', (chunk: string) => {
       buffered += chunk;
       const newline = buffered.indexOf('\n');
-      if (newline === -1) return;
+      if (newline === -1) {
+        if (buffered.length > MAX_REPLY_BYTES) finish(() => reject(malformed(target, command, 'it is far too large')));
+        return;
+      }
       const line = buffered.slice(0, newline);
-      const space = line.indexOf(' ');
-      const code = space === -1 ? line : line.slice(0, space);
-      const payload = space === -1 ? '' : line.slice(space + 1);
       finish(() => {
-        if (code === '200') {
-          try {
-            resolve(JSON.parse(payload) as Replies[C]);
-          } catch {
-            reject(new ProcodileError('CONTROL_ERROR', 'The supervisor sent a reply that is not JSON.'));
-          }
-        } else if (code === '500') reject(new ProcodileError('CONTROL_ERROR', payload));
-        else reject(new ProcodileError('CONTROL_ERROR', `Error from control server: ${code}: ${payload}`));
+        try {
+          resolvePromise(decodeReply(target, command, line));
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
       });
     });
     socket.on('error', (error: NodeJS.ErrnoException) =>
       finish(() =>
         reject(
-          error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
-            ? supervisorNotRunning()
-            : new ProcodileError('CONTROL_DISCONNECTED', `Cannot reach the supervisor: ${error.message}`),
+          error.code === 'EACCES'
+            ? permissionDenied(target.sockPath, 'connecting to')
+            : error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
+              ? explainUnreachable(target)
+              : new ProcodileError('CONTROL_DISCONNECTED', `Cannot reach the supervisor at ${target.sockPath}: ${error.message}`),
         ),
       ),
     );
@@ -84,6 +146,47 @@ export function sendRequest<C extends CommandName>(
       ),
     );
   });
+}
+
+function decodeReply<C extends CommandName>(target: SupervisorTarget, command: C, line: string): Replies[C] {
+  const space = line.indexOf(' ');
+  const code = space === -1 ? line : line.slice(0, space);
+  const payload = space === -1 ? '' : line.slice(space + 1);
+  if (code === '500') throw new ProcodileError('CONTROL_ERROR', printable(payload));
+  if (code !== '200') throw new ProcodileError('CONTROL_ERROR', `Error from control server: ${printable(code)}: ${printable(payload)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    throw malformed(target, command, 'it is not JSON');
+  }
+  const checked = checkReply(command, value);
+  if (!checked.ok) throw malformed(target, command, `unexpected ${checked.problem}`);
+  return checked.value;
+}
+
+function malformed(target: SupervisorTarget, command: CommandName, why: string): ProcodileError {
+  return new ProcodileError(
+    'CONTROL_ERROR',
+    `The reply to '${command}' from ${target.sockPath} is not a supervisor's reply (${why}). ` +
+      'Check that procodile and the running supervisor are the same version, and that nothing else listens there.',
+  );
+}
+
+function noAnswer(target: SupervisorTarget, command: CommandName, deadline: number): ProcodileError {
+  let pid: number | undefined;
+  try {
+    pid = readSupervisorPid(target);
+  } catch {
+    pid = undefined;
+  }
+  const who = pid === undefined ? 'The supervisor' : `The supervisor (PID ${pid})`;
+  return new ProcodileError(
+    'DEADLINE',
+    `${who} did not answer '${command}' within ${deadline / 1000}s; it may be stuck or stopped (SIGSTOP). ` +
+      'Look at procodile.log; `procodile kill` stops it and every process if need be. ' +
+      `${CONTROL_TIMEOUT_ENV}=SECONDS sets how long to wait.`,
+  );
 }
 
 /** Whether something accepts connections on the socket within `timeoutMs` (spec 2.6). */

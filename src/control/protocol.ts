@@ -1,6 +1,7 @@
 // The control socket's language, compatible with Procodile 2 (spec 10): one request line
 // `command {json}`, one reply line `CODE payload`. Requests are validated here, before any
 // of them reaches the supervisor (D11).
+import * as v from 'valibot';
 
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -113,50 +114,65 @@ export interface Replies {
 
 export type CommandName = keyof Requests;
 
-export const COMMANDS: readonly CommandName[] = [
-  'status',
-  'reload_config',
-  'start_processes',
-  'stop',
-  'restart',
-  'check_concurrency',
-];
 
 export type ParsedRequest =
   | { ok: true; command: CommandName; options: Requests[CommandName] }
   | { ok: false; code: 400 | 404; message: string };
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0 && v.length < 256);
+const MAX_NAMES = 1000;
+const MAX_TEXT = 255;
+
+const name = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_TEXT));
+const processNames = v.nullish(v.pipe(v.array(name), v.maxLength(MAX_NAMES)));
+const tag = v.nullish(v.pipe(v.string(), v.maxLength(MAX_TEXT)));
+const flag = v.nullish(v.boolean());
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+
+/**
+ * One schema per command, on own properties only: a field another command takes, or one a
+ * plain object inherits (`__proto__`, `constructor`, `toString`), is an unknown field here.
+ * Null stands for "not given", as Procodile 2 clients send it.
+ */
+const REQUEST_SCHEMAS = {
+  status: v.strictObject({}),
+  reload_config: v.strictObject({ report_changes: flag }),
+  start_processes: v.strictObject({
+    process_names: processNames,
+    tag,
+    port_allocations: v.nullish(v.pipe(v.record(name, port), v.maxEntries(MAX_NAMES))),
+  }),
+  stop: v.strictObject({ process_names: processNames, stop_supervisor: flag }),
+  restart: v.strictObject({ process_names: processNames, tag }),
+  check_concurrency: v.strictObject({ reload: flag }),
+} satisfies Record<CommandName, v.GenericSchema>;
+
+/** The first problem, naming the field, in one line a client can show as it is. */
+function describeIssue(command: CommandName, issue: v.BaseIssue<unknown>): string {
+  const field = issue.path?.[0]?.key;
+  if (typeof field !== 'string') return `The request body for ${command} must be a JSON object`;
+  if (issue.type === 'strict_object' && issue.path?.length === 1) return `Unknown field '${field}' for ${command}`;
+  const expected = issue.expected === null ? '' : `: expected ${issue.expected}`;
+  return `Invalid value for '${field}'${expected}`;
 }
 
-function checkOptions(command: CommandName, body: Record<string, unknown>): string | undefined {
-  const expect: Record<string, (v: unknown) => boolean> = {
-    process_names: isStringArray,
-    tag: (v) => typeof v === 'string' && v.length < 256,
-    port_allocations: (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      !Array.isArray(v) &&
-      Object.values(v).every((p) => Number.isInteger(p) && (p as number) >= 0 && (p as number) < 65536),
-    reload: (v) => typeof v === 'boolean',
-    report_changes: (v) => typeof v === 'boolean',
-    stop_supervisor: (v) => typeof v === 'boolean',
-  };
-  for (const [key, value] of Object.entries(body)) {
-    if (value === null) continue;
-    const check = expect[key];
-    if (check === undefined) return `Unknown field '${key}' for ${command}`;
-    if (!check(value)) return `Invalid value for '${key}'`;
+/** Copies the fields given (not null), so nothing downstream sees a null or a prototype. */
+function givenFields(value: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== null && field !== undefined) options[key] = field;
   }
-  return undefined;
+  return options;
 }
 
-/** Parses and validates one request line (without its newline). */
+function isCommand(command: string): command is CommandName {
+  return Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, command);
+}
+
+/** Parses and validates one request line (without its newline). Never throws. */
 export function parseRequest(line: string): ParsedRequest {
   const space = line.indexOf(' ');
   const command = space === -1 ? line : line.slice(0, space);
-  if (!(COMMANDS as readonly string[]).includes(command)) return { ok: false, code: 404, message: 'Invalid command' };
+  if (!isCommand(command)) return { ok: false, code: 404, message: 'Invalid command' };
   if (space === -1) return { ok: false, code: 400, message: 'A request is `command {json}`' };
   let body: unknown;
   try {
@@ -167,9 +183,9 @@ export function parseRequest(line: string): ParsedRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, code: 400, message: 'The request body must be a JSON object' };
   }
-  const problem = checkOptions(command as CommandName, body as Record<string, unknown>);
-  if (problem !== undefined) return { ok: false, code: 400, message: problem };
-  return { ok: true, command: command as CommandName, options: body as Requests[CommandName] };
+  const parsed = v.safeParse(REQUEST_SCHEMAS[command], body, { abortEarly: true });
+  if (!parsed.success) return { ok: false, code: 400, message: describeIssue(command, parsed.issues[0]) };
+  return { ok: true, command, options: givenFields(parsed.output) as Requests[CommandName] };
 }
 
 export function encodeRequest<C extends CommandName>(command: C, options: Requests[C]): string {

@@ -14,29 +14,46 @@ function serve(socket: Socket, handle: RequestHandler, logger: Logger): void {
   // Replies go out in request order even when a later request finishes first.
   let chain: Promise<void> = Promise.resolve();
   const reply = (line: string): void => {
-    if (!socket.destroyed) socket.write(`${line}\n`);
+    if (!socket.destroyed && socket.writable) socket.write(`${line}\n`);
+  };
+  // Nothing a client sends may end the supervisor (D11): each step of the chain settles,
+  // whatever a request or a write does.
+  const then = (step: () => void | Promise<void>): void => {
+    chain = chain.then(step).catch((error: unknown) => {
+      logger.log('control', `Error answering a request: ${describe(error)}`);
+      socket.destroy();
+    });
   };
   socket.setEncoding('utf8');
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      const line = buffered.slice(0, newline).replace(/\r$/, '');
-      buffered = buffered.slice(newline + 1);
-      // Every line gets its reply, an empty one too (D11): a client waiting on it must not hang.
-      chain = chain.then(() =>
-        line.trim() === '' ? reply('400 An empty line is not a request; send `command {json}`') : answer(line, handle, logger).then(reply),
-      );
-    }
-    if (buffered.length > MAX_REQUEST_BYTES) {
-      buffered = '';
-      chain = chain.then(() => {
-        reply(`400 Request larger than ${MAX_REQUEST_BYTES} bytes`);
-        socket.end();
-      });
+    try {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, newline).replace(/\r$/, '');
+        buffered = buffered.slice(newline + 1);
+        // Every line gets its reply, an empty one too (D11): a client waiting on it must not hang.
+        then(() =>
+          line.trim() === '' ? reply('400 An empty line is not a request; send `command {json}`') : answer(line, handle, logger).then(reply),
+        );
+      }
+      if (buffered.length > MAX_REQUEST_BYTES) {
+        buffered = '';
+        then(() => {
+          reply(`400 Request larger than ${MAX_REQUEST_BYTES} bytes`);
+          socket.end();
+        });
+      }
+    } catch (error) {
+      logger.log('control', `Error reading a request: ${describe(error)}`);
+      socket.destroy();
     }
   });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 /**
@@ -51,15 +68,18 @@ export function oneLine(message: string): string {
 }
 
 async function answer(line: string, handle: RequestHandler, logger: Logger): Promise<string> {
-  const request = parseRequest(line);
-  if (!request.ok) return `${request.code} ${request.message}`;
+  let command: CommandName | undefined;
   try {
+    const request = parseRequest(line);
+    if (!request.ok) return `${request.code} ${request.message}`;
+    command = request.command;
     const result = await handle(request.command, request.options);
     return `200 ${JSON.stringify(result)}`;
   } catch (error) {
     if (error instanceof ProcodileError) return `500 ${oneLine(error.message)}`;
-    logger.log('control', `Error handling ${request.command}: ${(error as Error).stack ?? String(error)}`);
-    return `500 Internal error while handling ${request.command}: ${(error as Error).message}`;
+    const what = command ?? 'a request';
+    logger.log('control', `Error handling ${what}: ${describe(error)}`);
+    return `500 Internal error while handling ${what}: ${oneLine(error instanceof Error ? error.message : String(error))}`;
   }
 }
 
@@ -67,6 +87,8 @@ export async function startControlServer(sockPath: string, handle: RequestHandle
   rmSync(sockPath, { force: true });
   const { address, release } = socketAddress(sockPath);
   const server = createServer((socket) => serve(socket, handle, logger));
+  // A failed accept (too many open files) is the server's error, not the supervisor's end.
+  server.on('error', (error) => logger.log('control', `Control socket error: ${describe(error)}`));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

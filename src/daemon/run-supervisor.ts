@@ -4,7 +4,7 @@ import { rmSync, writeSync } from 'node:fs';
 import { createColors, type Colors } from '../cli/colors.js';
 import type { AppConfig } from '../config/types.js';
 import type { Result } from '../errors.js';
-import { startControlServer } from '../control/server.js';
+import { ControlSocket } from '../control/control-socket.js';
 import type { CommandName, Requests } from '../control/protocol.js';
 import { createLogger } from '../logging/logger.js';
 import { OutputRelay } from '../logging/output-relay.js';
@@ -65,15 +65,19 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   };
   let server;
   try {
-    server = await startControlServer(config.sockPath, handle, logger);
+    server = await ControlSocket.open(config.sockPath, handle, logger);
   } catch (error) {
     logger.log('system', `Supervisor startup failed: cannot listen at ${config.sockPath}: ${(error as Error).message}`);
     rmSync(config.supervisorPidPath, { force: true });
     return 1;
   }
-  const removeSignalHandlers = installSignalHandlers(supervisor, logger, () => {
-    void notifySystemd('STOPPING=1', options.env, logger);
-  });
+  const socket = server;
+  const removeSignalHandlers = installSignalHandlers(
+    supervisor,
+    logger,
+    () => void notifySystemd('STOPPING=1', options.env, logger),
+    () => socket.restore(),
+  );
   try {
     await supervisor.start();
   } catch (error) {

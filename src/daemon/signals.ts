@@ -1,10 +1,16 @@
 // The supervisor's own signals (D6): INT and TERM stop everything and exit 0, HUP reloads,
-// USR1 restarts everything, USR2 is ignored. Handled here once, at the edge.
+// USR1 restarts everything, USR2 is ignored. Handled here once, at the edge. HUP also brings
+// back a deleted control socket, the one way to reach a supervisor that lost it.
 import type { Logger } from '../logging/logger.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { signalGroup } from '../proc/process-group.js';
 
-export function installSignalHandlers(supervisor: Supervisor, logger: Logger, onStopping: () => void): () => void {
+export function installSignalHandlers(
+  supervisor: Supervisor,
+  logger: Logger,
+  onStopping: () => void,
+  onHangup: () => Promise<void> = () => Promise.resolve(),
+): () => void {
   let stopRequests = 0;
   const stop = (signal: NodeJS.Signals): void => {
     logger.log('system', `Supervisor received ${signal.replace(/^SIG/, '')} signal`);
@@ -27,6 +33,7 @@ export function installSignalHandlers(supervisor: Supervisor, logger: Logger, on
       'SIGHUP',
       () => {
         logger.log('system', 'Supervisor received HUP signal');
+        onHangup().catch((error: unknown) => logger.log('system', `Restoring the control socket failed: ${String(error)}`));
         supervisor.reload();
       },
     ],

@@ -7,6 +7,35 @@ import type { ProcessEntry } from './process-table.js';
 import type { JobHistory } from './scheduler.js';
 import type { Supervisor } from './supervisor.js';
 
+/** What status shows instead of a secret value. */
+export const MASK = '********';
+
+/** Names holding these anywhere are secrets: GITHUB_TOKEN, DB_PASSWORD, CLIENTSECRET. */
+const SECRET_PARTS = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE/;
+/** These only as a whole word of the name: API_KEY and AUTH but not MONKEY or AUTHOR. */
+const SECRET_WORDS = new Set(['KEY', 'KEYS', 'APIKEY', 'AUTH', 'DSN', 'PASS', 'SALT']);
+/** `scheme://user:password@host...`: the password part of a URL. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/i;
+
+function looksSecret(name: string): boolean {
+  const upper = name.toUpperCase();
+  return SECRET_PARTS.test(upper) || upper.split(/[^A-Z0-9]+/).some((word) => SECRET_WORDS.has(word));
+}
+
+/**
+ * The global env as status shows it: values of names that look secret, or that the user
+ * listed in `secret_env:`, are masked, and so is the password of any URL (DATABASE_URL).
+ */
+export function maskedEnv(env: Record<string, string>, secretNames: readonly string[] = []): Record<string, string> {
+  const marked = new Set(secretNames);
+  const shown: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const masked = marked.has(name) || looksSecret(name) ? MASK : value.replace(URL_PASSWORD, `$1${MASK}$3`);
+    Object.defineProperty(shown, name, { value: masked, enumerable: true, writable: true, configurable: true });
+  }
+  return shown;
+}
+
 export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean): InstanceJson {
   const now = Math.floor(Date.now() / 1000);
   return {
@@ -88,7 +117,7 @@ export function buildStatus(supervisor: Supervisor): StatusReply {
     instances,
     processes: entries.map((e) => processJson(e, supervisor.scheduler.history(e.definition.name))),
     runtime_issues: supervisor.issues.list(),
-    environment_variables: config.env,
+    environment_variables: maskedEnv(config.env, config.secretEnv),
     procfile_path: config.procfilePath,
     options_path: config.optionsPath,
     local_options_path: config.localOptionsPath,

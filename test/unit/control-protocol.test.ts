@@ -1,6 +1,6 @@
 // Every request line is validated before it reaches the supervisor (D11).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -72,7 +72,11 @@ describe('sendRequest', () => {
     await new Promise<void>((resolve) => silent.listen(sock, resolve));
     try {
       const started = Date.now();
-      await assert.rejects(sendRequest(sock, 'status', {}, 300), /did not answer 'status' within 0\.3s; it may be stuck/);
+      // Our own pid stands in for the supervisor's: alive and of our user.
+      const supervisorPidPath = join(dir, 'procodile.pid');
+      writeFileSync(supervisorPidPath, String(process.pid));
+      const target = { root: dir, sockPath: sock, supervisorPidPath, processes: [] };
+      await assert.rejects(sendRequest(target, 'status', {}, { deadlineMs: 300 }), /did not answer 'status' within 0\.3s; it may be stuck/);
       assert.ok(Date.now() - started < 5000);
     } finally {
       silent.close();

@@ -1,16 +1,16 @@
 // `procodile check_concurrency`: starts missing and stops excess instances.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { supervisorNotRunning } from '../../errors.js';
+import { explainUnreachable } from '../../control/trust.js';
 import type { CommandHandler } from '../context.js';
 import { reportIssues } from '../issue-report.js';
 
 export const runCheckConcurrency: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   if (!(await detectSupervisor(app)).running) {
-    throw supervisorNotRunning();
+    throw explainUnreachable(app);
   }
-  const reply = await sendRequest(app.sockPath, 'check_concurrency', { reload: args.options['no-reload'] !== true });
+  const reply = await sendRequest(app, 'check_concurrency', { reload: args.options['no-reload'] !== true });
   const c = term.color;
   for (const i of reply.started_instances) term.out(`${c.green('Started')} ${i.description} (PID: ${i.pid})`);
   for (const i of reply.stopped_instances) term.out(`${c.red('Stopped')} ${i.description} (PID: ${i.pid})`);

@@ -3,7 +3,7 @@
 import { sendRequest } from '../../control/client.js';
 import type { ReloadChangeJson } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { supervisorNotRunning } from '../../errors.js';
+import { explainUnreachable } from '../../control/trust.js';
 import type { CommandHandler } from '../context.js';
 import { reportIssues } from '../issue-report.js';
 import type { Colors } from '../terminal.js';
@@ -40,9 +40,9 @@ export function describeReloadChange(change: ReloadChangeJson, c: Colors): strin
 export const runReload: CommandHandler = async (ctx) => {
   const { app, term } = ctx;
   if (!(await detectSupervisor(app)).running) {
-    throw supervisorNotRunning();
+    throw explainUnreachable(app);
   }
-  const reply = await sendRequest(app.sockPath, 'reload_config', { report_changes: true });
+  const reply = await sendRequest(app, 'reload_config', { report_changes: true });
   term.out('Reloaded Procodile config');
   // A supervisor of an older procodile (or Procodile itself) does not say what changed.
   if (reply.changes !== undefined) {

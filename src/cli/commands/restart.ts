@@ -2,7 +2,7 @@
 // exactly what changed.
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { supervisorNotRunning } from '../../errors.js';
+import { explainUnreachable } from '../../control/trust.js';
 import type { CommandHandler } from '../context.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
 import { processNames, removedButRunning, validateProcessNames } from '../supervisor-options.js';
@@ -11,12 +11,12 @@ export const runRestart: CommandHandler = async (ctx) => {
   const { app, args, term } = ctx;
   const names = processNames(ctx);
   if (!(await detectSupervisor(app)).running) {
-    throw supervisorNotRunning();
+    throw explainUnreachable(app);
   }
   const before = await fetchStatus(app, 0);
   validateProcessNames(app, names, removedButRunning(before, app));
   const tag = args.options.tag;
-  const reply = await sendRequest(app.sockPath, 'restart', {
+  const reply = await sendRequest(app, 'restart', {
     process_names: names,
     tag: typeof tag === 'string' ? tag : undefined,
   });

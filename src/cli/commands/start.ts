@@ -47,7 +47,7 @@ async function startWithRunningSupervisor(ctx: CommandContext, names: string[] |
     if (args.options[flag] === true) throw new ProcodileError('SUPERVISOR_RUNNING', `${message}. Stop it first with \`procodile stop -s --wait\`.`);
   }
   const tag = args.options.tag;
-  const reply = await sendRequest(app.sockPath, 'start_processes', {
+  const reply = await sendRequest(app, 'start_processes', {
     process_names: names,
     tag: typeof tag === 'string' ? tag : undefined,
     port_allocations: portAllocations(ctx),
