@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { sendRequest } from '../../src/control/client.js';
+import { sendRequest, type SupervisorTarget } from '../../src/control/client.js';
 import { appsCleanedAfterEach, readPid, waitFor } from '../helpers/app.js';
 import { cli, startDaemon, waitForDeath } from '../helpers/supervisor.js';
 
@@ -27,9 +27,9 @@ function rssKb(pid: number): number {
 }
 
 /** Asks for status over the socket; fails the test if no answer comes within the deadline. */
-async function respawnsSoFar(sockPath: string): Promise<{ respawns: number; ms: number }> {
+async function respawnsSoFar(target: SupervisorTarget): Promise<{ respawns: number; ms: number }> {
   const started = performance.now();
-  const reply = await sendRequest(sockPath, 'status', {}, STATUS_DEADLINE_MS);
+  const reply = await sendRequest(target, 'status', {}, { deadlineMs: STATUS_DEADLINE_MS });
   const ms = performance.now() - started;
   const respawns = Object.values(reply.instances)
     .flat()
@@ -43,10 +43,10 @@ interface Sample {
 }
 
 /** Polls status until `respawns`, sampling the supervisor's RSS after every answer. */
-async function runUntil(sockPath: string, pid: number, respawns: number, limitAt: number, samples: Sample[]): Promise<number> {
+async function runUntil(target: SupervisorTarget, pid: number, respawns: number, limitAt: number, samples: Sample[]): Promise<number> {
   let slowestMs = 0;
   for (;;) {
-    const now = await respawnsSoFar(sockPath);
+    const now = await respawnsSoFar(target);
     slowestMs = Math.max(slowestMs, now.ms);
     samples.push({ respawns: now.respawns, rssKb: rssKb(pid) });
     if (now.respawns >= respawns) return slowestMs;
@@ -63,14 +63,19 @@ describe('a crash loop', () => {
     await startDaemon(a);
     const supervisorPid = readPid(a.path('pids/procodile.pid'));
     assert.ok(supervisorPid !== undefined);
-    const sockPath = a.path('pids/procodile.sock');
+    const target: SupervisorTarget = {
+      root: a.root,
+      sockPath: a.path('pids/procodile.sock'),
+      supervisorPidPath: a.path('pids/procodile.pid'),
+      processes: [],
+    };
     const began = Date.now();
     const limitAt = began + SOAK_LIMIT_MS;
 
     const samples: Sample[] = [];
     const slowestMs = Math.max(
-      await runUntil(sockPath, supervisorPid, WARM_UP_RESPAWNS, limitAt, samples),
-      await runUntil(sockPath, supervisorPid, SOAK_RESPAWNS, limitAt, samples),
+      await runUntil(target, supervisorPid, WARM_UP_RESPAWNS, limitAt, samples),
+      await runUntil(target, supervisorPid, SOAK_RESPAWNS, limitAt, samples),
     );
     const total = samples.at(-1)?.respawns ?? 0;
     // The heap grows and shrinks by some 15 % between major collections, so single samples
