@@ -88,7 +88,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   await notifySystemd('READY=1', options.env, logger);
   const code = await done;
   // A crashed instance's leftovers may still be on their way out (D3): wait for them.
-  await supervisor.lifecycle.sweeper.idle();
+  await supervisor.lifecycle.stopper.idle();
   removeSignalHandlers();
   server.close();
   rmSync(config.sockPath, { force: true });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../runtime/safe-files.js';
 import { isSameProcess } from '../proc/liveness.js';
 import type { Logger } from '../logging/logger.js';
-import { Instance } from './instance.js';
+import type { Instance } from './instance.js';
 import { readPidFile, instancePidFile } from './pid-files.js';
 import type { ProcessTable } from './process-table.js';
 import type { GroupSweeper, StoppingGroup } from './group-sweeper.js';
@@ -110,18 +110,16 @@ export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: L
   for (const record of adoptableRecords(pidRoot)) {
     const entry = table.get(record.process);
     if (entry === undefined) continue;
-    const instance = new Instance(record.process, record.id);
-    Object.assign(instance, {
-      pid: record.pid,
-      pgid: record.pgid,
-      procStartTime: record.procStartTime,
-      startedAt: record.startedAt,
-      port: record.port,
-      tag: record.tag,
-      respawns: record.respawns,
-      state: 'running',
+    const instance = table.restoreInstance(entry, record.id);
+    instance.port = record.port;
+    instance.tag = record.tag;
+    instance.respawns = record.respawns;
+    const startedAtMs = record.startedAt === undefined ? now : record.startedAt * 1000;
+    instance.moveTo({
+      name: 'running',
+      process: { pid: record.pid, pgid: record.pgid, procStartTime: record.procStartTime, startedAtMs },
+      readyAtMs: startedAtMs,
     });
-    table.restoreInstance(entry, instance);
     logger.log(instance.description, `Adopted running process with PID ${record.pid}`, entry.definition.color);
   }
 }
@@ -133,13 +131,13 @@ export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: L
 export function recordInstances(pidRoot: string, instances: Instance[], stoppingGroups: StoppingGroup[]): void {
   const records: InstanceRecord[] = [];
   for (const i of instances) {
-    if (i.pid === undefined || i.state !== 'running') continue;
+    if (i.pid === undefined || i.state.name !== 'running') continue;
     records.push({
       process: i.processName,
       id: i.id,
       pid: i.pid,
       pgid: i.pgid,
-      procStartTime: i.procStartTime,
+      procStartTime: i.process?.procStartTime,
       startedAt: i.startedAt,
       port: i.port,
       tag: i.tag,

@@ -3,10 +3,11 @@
 // They are reported, not killed: they chose to leave, they may be meant to outlive the
 // application, and nothing but their parentage ties them to the instance (README.md, "Pid
 // files and what procodile signals").
-import { isSameProcess } from '../proc/liveness.js';
-import { describeCommand, escapedDescendants, snapshotProcesses, type ProcessFacts } from '../proc/process-tree.js';
+import { escapedDescendants, type ProcessFacts } from '../proc/process-tree.js';
+import type { Clock } from './clock.js';
 import type { Instance } from './instance.js';
 import type { IssueTracker } from './issues.js';
+import type { ProcessOps } from './process-ops.js';
 
 /**
  * A /proc snapshot younger than this is reused: stopping many instances (a restart of
@@ -22,13 +23,17 @@ export interface Escapee {
 }
 
 export class EscapedProcesses {
+  readonly #ops: ProcessOps;
+  readonly #clock: Clock;
   readonly #issues: IssueTracker;
   readonly #log: (instance: Instance, message: string) => void;
   /** Escaped processes still alive after their instance stopped, by process name. */
   readonly #alive = new Map<string, Escapee[]>();
   #snapshot?: { takenAt: number; processes: ProcessFacts[] };
 
-  constructor(issues: IssueTracker, log: (instance: Instance, message: string) => void) {
+  constructor(ops: ProcessOps, clock: Clock, issues: IssueTracker, log: (instance: Instance, message: string) => void) {
+    this.#ops = ops;
+    this.#clock = clock;
     this.#issues = issues;
     this.#log = log;
   }
@@ -36,21 +41,21 @@ export class EscapedProcesses {
   /** The instance's descendants outside its group; call before signalling it. */
   find(instance: Instance): Escapee[] {
     if (instance.pgid === undefined) return [];
-    const now = Date.now();
+    const now = this.#clock.now();
     if (this.#snapshot === undefined || now - this.#snapshot.takenAt > SNAPSHOT_REUSE_MS) {
-      this.#snapshot = { takenAt: now, processes: snapshotProcesses() };
+      this.#snapshot = { takenAt: now, processes: this.#ops.snapshot() };
     }
     return escapedDescendants(this.#snapshot.processes, instance.pid, instance.pgid).map((p) => ({
       pid: p.pid,
       startTime: p.startTime,
-      command: describeCommand(p.pid),
+      command: this.#ops.describeCommand(p.pid),
       description: instance.description,
     }));
   }
 
   /** After the stop: those of `escapees` still alive go to the log and to status. */
   report(instance: Instance, escapees: Escapee[]): void {
-    const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));
+    const alive = escapees.filter((e) => this.#ops.isSameProcess(e.pid, e.startTime));
     if (alive.length === 0) return;
     for (const e of alive) this.#log(instance, escapeMessage(e));
     this.#alive.set(instance.processName, [...(this.#alive.get(instance.processName) ?? []), ...alive]);
@@ -60,7 +65,7 @@ export class EscapedProcesses {
   /** Keeps the escaped-process issues in step with what is still alive. */
   review(): void {
     for (const [name, escapees] of this.#alive) {
-      const alive = escapees.filter((e) => isSameProcess(e.pid, e.startTime));
+      const alive = escapees.filter((e) => this.#ops.isSameProcess(e.pid, e.startTime));
       if (alive.length === 0) {
         this.#alive.delete(name);
         this.#issues.resolve('escaped_process', name);

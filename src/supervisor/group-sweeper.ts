@@ -6,10 +6,10 @@
 //
 // A group id can be reused once its group is empty, so a recorded group is signalled only
 // while it still looks like ours (see ownedMembers).
-import { groupMembers, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
-import { signalGroup } from '../proc/process-group.js';
-
-const SWEEP_POLL_MS = 100;
+import { groupMembers, type ProcessFacts } from '../proc/process-tree.js';
+import type { Clock } from './clock.js';
+import type { ProcessOps } from './process-ops.js';
+import type { Stopper } from './stopper.js';
 
 /** A process group on its way out, as the adoption record keeps it. */
 export interface StoppingGroup {
@@ -40,15 +40,22 @@ export function ownedMembers(group: Omit<StoppingGroup, 'killAt' | 'description'
 }
 
 export class GroupSweeper {
+  readonly #ops: ProcessOps;
+  readonly #stopper: Stopper;
+  readonly #clock: Clock;
   readonly #groups = new Map<number, StoppingGroup>();
-  #timer: NodeJS.Timeout | undefined;
-  #idle: (() => void)[] = [];
+
+  constructor(ops: ProcessOps, stopper: Stopper, clock: Clock) {
+    this.#ops = ops;
+    this.#stopper = stopper;
+    this.#clock = clock;
+  }
 
   /** Sends `signal` to the group now and SIGKILL to whatever is left after `timeoutMs`. */
   sweep(description: string, pgid: number, leaderStartTime: number | undefined, signal: NodeJS.Signals, timeoutMs: number): void {
-    const since = ticksSinceBoot();
-    if (!signalGroup(pgid, signal)) return;
-    this.#track({ description, pgid, leaderStartTime, since, killAt: Date.now() + timeoutMs });
+    const since = this.#ops.ticksSinceBoot();
+    if (!this.#ops.signalGroup(pgid, signal)) return;
+    this.#track({ description, pgid, leaderStartTime, since, killAt: this.#clock.now() + timeoutMs });
   }
 
   /**
@@ -57,7 +64,7 @@ export class GroupSweeper {
    */
   resume(groups: StoppingGroup[]): StoppingGroup[] {
     const taken: StoppingGroup[] = [];
-    const snapshot = snapshotProcesses();
+    const snapshot = this.#ops.snapshot();
     for (const group of groups) {
       if (this.#groups.has(group.pgid) || ownedMembers(group, snapshot).length === 0) continue;
       this.#track(group);
@@ -71,27 +78,18 @@ export class GroupSweeper {
     return [...this.#groups.values()];
   }
 
-  /** Resolves once no sweep is pending. */
-  idle(): Promise<void> {
-    if (this.#groups.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
   #track(group: StoppingGroup): void {
     this.#groups.set(group.pgid, group);
-    this.#timer ??= setInterval(() => this.#poll(), SWEEP_POLL_MS);
+    this.#stopper.watch(this.#key(group.pgid), {
+      deadlineMs: group.killAt,
+      isRunning: (view) => ownedMembers(group, view.snapshot()).length > 0,
+      kill: () => this.#ops.signalGroup(group.pgid, 'SIGKILL'),
+      onDone: () => this.#groups.delete(group.pgid),
+    });
   }
 
-  #poll(): void {
-    const now = Date.now();
-    const snapshot = snapshotProcesses();
-    for (const [pgid, group] of this.#groups) {
-      if (ownedMembers(group, snapshot).length === 0) this.#groups.delete(pgid);
-      else if (now >= group.killAt) signalGroup(pgid, 'SIGKILL');
-    }
-    if (this.#groups.size > 0) return;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    for (const resolve of this.#idle.splice(0)) resolve();
+  /** Sweeps and instance stops share the stopper; a group id alone would not be unique. */
+  #key(pgid: number): string {
+    return `sweep:${pgid}`;
   }
 }

@@ -1,69 +1,100 @@
-// One OS process launched for a process definition (`web.2`), and the facts the supervisor
-// keeps about it. Lifecycle decisions live in lifecycle.ts; this is the state it acts on.
+// One instance of a process definition (`web.2`): its state (instance-state.ts), and the facts
+// that outlive a single run of it (port, tag, respawn count, last exit). The state changes
+// only through moveTo, which refuses an impossible transition; the lifecycle decides when.
 import type { ChildProcess } from 'node:child_process';
-import { isSameProcess } from '../proc/liveness.js';
+import { processOf, transition, type ExitOutcome, type InstanceState, type ProcessRef } from './instance-state.js';
 
-/**
- * - starting: spawn requested, no pid yet
- * - running: has a pid we believe alive (confirmed through /proc when asked)
- * - stopping: term signal sent, waiting for the whole group to go
- * - stopped: gone after a stop; about to leave the table
- * - failed: gave up (spawn failure, crash loop, or died with respawning off)
- */
-export type InstanceState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-/** What `status` shows: the spec's ordered evaluation of 6.7. */
+/** What `status` shows, in the order Procodile evaluates it. */
 export type InstanceStatus = 'Stopped' | 'Stopping' | 'Running' | 'Failed' | 'Unknown';
+
+/** Whether `pid` is alive and still the process that started at `startTime`. */
+export type LivenessProbe = (pid: number, startTime: number | undefined) => boolean;
 
 export class Instance {
   readonly processName: string;
   readonly id: number;
-  state: InstanceState = 'starting';
-  pid?: number;
-  /** Start time from /proc/PID/stat, to tell our process from a recycled pid (D5). */
-  procStartTime?: number;
-  /** Unix seconds. */
-  startedAt?: number;
-  startedAtMs?: number;
-  /** Why the last start failed, for scheduled runs to report. */
-  startError?: string;
+  readonly #isSameProcess: LivenessProbe;
+  #state: InstanceState = { name: 'starting' };
   port?: number;
   tag?: string;
   respawns = 0;
+  /** Unix seconds of the last respawn, for the respawn window. */
   lastRespawnAt?: number;
-  lastExitStatus?: number | null;
-  /** Set while we hold the process as a child; adopted processes have none. */
-  child?: ChildProcess;
-  /** Whether SIGKILL had to finish the last stop. */
-  forced = false;
-  /** Process group to signal; our children lead their own (D3). */
-  pgid?: number;
-  stopping?: Promise<void>;
+  lastExit?: ExitOutcome;
+  /** Why the last start failed, for scheduled runs to report. */
+  startError?: string;
   /** launchFingerprint() of the configuration it was started with; unknown when adopted. */
   launchedWith?: string;
+  /** The stop in progress, shared by everyone who asks for it. */
+  stopping?: Promise<void>;
 
-  constructor(processName: string, id: number) {
+  constructor(processName: string, id: number, isSameProcess: LivenessProbe) {
     this.processName = processName;
     this.id = id;
+    this.#isSameProcess = isSameProcess;
   }
 
   get description(): string {
     return `${this.processName}.${this.id}`;
   }
 
+  get state(): InstanceState {
+    return this.#state;
+  }
+
+  /** Moves to `next`; an edge the state machine does not have throws an InternalError. */
+  moveTo(next: InstanceState): void {
+    this.#state = transition(this.description, this.#state, next);
+  }
+
+  get process(): ProcessRef | undefined {
+    return processOf(this.#state);
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  get pgid(): number | undefined {
+    return this.process?.pgid;
+  }
+
+  get child(): ChildProcess | undefined {
+    return this.process?.child;
+  }
+
+  /** Unix seconds. */
+  get startedAt(): number | undefined {
+    const ms = this.process?.startedAtMs;
+    return ms === undefined ? undefined : Math.floor(ms / 1000);
+  }
+
+  /** Whether SIGKILL had to finish (or is finishing) the stop. */
+  get forced(): boolean {
+    const state = this.#state;
+    return (state.name === 'stopping' || state.name === 'stopped') && state.forced;
+  }
+
+  get lastExitStatus(): number | null | undefined {
+    return this.lastExit?.status;
+  }
+
+  /** A process we did not spawn: a previous supervisor's, or a successor named in PID_FILE. */
   get isAdopted(): boolean {
     return this.child === undefined && this.pid !== undefined;
   }
 
   isAlive(): boolean {
-    return this.pid !== undefined && isSameProcess(this.pid, this.procStartTime);
+    const process = this.process;
+    return process !== undefined && this.#isSameProcess(process.pid, process.procStartTime);
   }
 
   status(): InstanceStatus {
-    if (this.state === 'stopped') return 'Stopped';
-    if (this.state === 'stopping') return 'Stopping';
+    const name = this.#state.name;
+    if (name === 'stopped' || name === 'completed') return 'Stopped';
+    if (name === 'stopping') return 'Stopping';
     if (this.isAlive()) return 'Running';
-    if (this.state === 'failed') return 'Failed';
+    if (name === 'failed') return 'Failed';
     return 'Unknown';
   }
 

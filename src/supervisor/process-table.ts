@@ -2,7 +2,7 @@
 // its instances and instance counter, kept in Procfile order, reconciled on reload (spec 7.4).
 import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { LOG_COLORS } from '../config/types.js';
-import { Instance } from './instance.js';
+import { Instance, type LivenessProbe } from './instance.js';
 
 /** Ids wrap after this many instances of one process (spec 6.4). */
 const MAX_INSTANCE_ID = 10000;
@@ -46,8 +46,10 @@ function changedOptions(before: ProcessDefinition, after: ProcessDefinition): st
 
 export class ProcessTable {
   readonly #entries = new Map<string, ProcessEntry>();
+  readonly #probe: LivenessProbe;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, probe: LivenessProbe) {
+    this.#probe = probe;
     for (const definition of config.processes) {
       this.#entries.set(definition.name, { definition, instances: [], removed: false, lastId: 0 });
     }
@@ -74,15 +76,17 @@ export class ProcessTable {
   }
 
   newInstance(entry: ProcessEntry, id = this.reserveId(entry)): Instance {
-    const instance = new Instance(entry.definition.name, id);
+    const instance = new Instance(entry.definition.name, id, this.#probe);
     entry.instances.push(instance);
     return instance;
   }
 
-  /** Puts back an instance found alive from an earlier supervisor (D5). */
-  restoreInstance(entry: ProcessEntry, instance: Instance): void {
-    entry.lastId = Math.max(entry.lastId, instance.id);
+  /** A place for an instance found alive from an earlier supervisor, under its old id. */
+  restoreInstance(entry: ProcessEntry, id: number): Instance {
+    entry.lastId = Math.max(entry.lastId, id);
+    const instance = new Instance(entry.definition.name, id, this.#probe);
     entry.instances.push(instance);
+    return instance;
   }
 
   removeInstance(instance: Instance): void {

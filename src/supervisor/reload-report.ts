@@ -3,6 +3,7 @@
 import type { AppConfig } from '../config/types.js';
 import type { ReloadChangeJson } from '../control/protocol.js';
 import type { IssueTracker } from './issues.js';
+import { isLeaving } from './instance-state.js';
 import type { ProcessTable } from './process-table.js';
 
 export function applyReload(
@@ -13,7 +14,7 @@ export function applyReload(
   log: (message: string) => void,
 ): ReloadChangeJson[] {
   const running = (name: string): number =>
-    (table.get(name)?.instances ?? []).filter((i) => i.state !== 'stopping' && i.state !== 'stopped').length;
+    (table.get(name)?.instances ?? []).filter((i) => !isLeaving(i.state)).length;
   const changes: ReloadChangeJson[] = [];
   for (const change of table.reconcile(next)) {
     if (change.kind === 'added') log(`${change.name} has been added to the Procfile. Adding it.`);
@@ -27,7 +28,7 @@ export function applyReload(
   }
   if (JSON.stringify(previous.env) !== JSON.stringify(next.env)) {
     log('Environment variables have changed. Updated.');
-    changes.push({ kind: 'env-changed', running: table.allInstances().filter((i) => i.state === 'running').length });
+    changes.push({ kind: 'env-changed', running: table.allInstances().filter((i) => i.state.name === 'running').length });
   }
   return changes;
 }

@@ -5,6 +5,7 @@ import type { InstanceJson, RestartChange } from '../control/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import { signalPid } from '../proc/process-group.js';
 import type { Instance } from './instance.js';
+import { isActive as isActiveState } from './instance-state.js';
 import { launchFingerprint } from './instance-env.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ProcessEntry, ProcessTable } from './process-table.js';
@@ -28,7 +29,7 @@ export interface RestartOutcome {
   warnings: string[];
 }
 
-const isActive = (i: Instance): boolean => i.state !== 'stopping' && i.state !== 'stopped';
+const isActive = (i: Instance): boolean => isActiveState(i.state);
 
 async function replace(
   scope: RestartScope,
@@ -41,7 +42,7 @@ async function replace(
   log(`Restarting using ${definition.restartMode} mode`);
   scope.lifecycle.refreshPid(old);
   const before = scope.json(old);
-  const mode = old.state === 'failed' ? 'term-start' : definition.restartMode;
+  const mode = old.state.name === 'failed' ? 'term-start' : definition.restartMode;
   switch (mode) {
     case 'usr1':
     case 'usr2': {
@@ -96,7 +97,7 @@ async function startReplacement(
   const instance = scope.table.newInstance(entry, id);
   instance.port = port;
   if (await scope.lifecycle.start(entry.definition, instance)) return scope.json(instance);
-  if (instance.state === 'failed') scope.table.removeInstance(instance);
+  if (instance.state.name === 'failed') scope.table.removeInstance(instance);
   return null;
 }
 
@@ -136,7 +137,7 @@ export async function restartInstances(scope: RestartScope): Promise<RestartOutc
   for (const change of await Promise.all(work)) if (change !== undefined) changes.push(change);
 
   for (const entry of inScope.filter(wholeProcess)) {
-    const active = entry.instances.filter((i) => isActive(i) && i.state !== 'failed').length;
+    const active = entry.instances.filter((i) => isActive(i) && i.state.name !== 'failed').length;
     for (let n = active; n < entry.definition.quantity; n += 1) {
       const current = await startReplacement(scope, entry, undefined);
       if (current !== null) changes.push({ previous_instance: null, current_instance: current });

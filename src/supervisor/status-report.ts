@@ -3,6 +3,7 @@
 import type { ProcessDefinition } from '../config/types.js';
 import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../control/protocol.js';
 import type { Instance } from './instance.js';
+import { isLeaving } from './instance-state.js';
 import type { ProcessEntry } from './process-table.js';
 import type { JobHistory } from './scheduler.js';
 import type { Supervisor } from './supervisor.js';
@@ -86,13 +87,13 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
     return instances.some((i) => i.isAlive()) ? [{ type: 'removed_but_running', process: name }] : [];
   }
   const messages: StatusMessage[] = [];
-  const counted = instances.filter((i) => i.state !== 'stopped');
+  const counted = instances.filter((i) => i.state.name !== 'stopped');
   const current = counted.length;
   const desired = definition.quantity;
   const correct = definition.restartMode === 'start-term' ? current >= desired : current === desired;
   if (!correct && entry.lastId > 0) messages.push({ type: 'incorrect_quantity', process: name, current, desired });
   for (const instance of instances) {
-    if (instance.state === 'stopping' || instance.state === 'stopped') continue;
+    if (isLeaving(instance.state)) continue;
     const status = instance.status();
     if (status !== 'Running') messages.push({ type: 'not_running', instance: instance.description, status });
   }

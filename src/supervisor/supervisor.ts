@@ -11,6 +11,9 @@ import { recordInstances, restoreSurvivors } from './adoption-record.js';
 import type { Instance } from './instance.js';
 import { IssueTracker } from './issues.js';
 import { Lifecycle } from './lifecycle.js';
+import { isLeaving } from './instance-state.js';
+import { systemProcessOps, type ProcessOps } from './process-ops.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
 import { applyReload } from './reload-report.js';
 import { excessInstances, restartInstances } from './restart.js';
@@ -43,6 +46,9 @@ export interface SupervisorOptions {
   relay?: OutputRelay;
   /** Called once, when the supervisor has stopped everything it should and wants to exit. */
   onShutdown: () => void;
+  /** Operating-system work and time; the real ones unless a test hands in fakes. */
+  ops?: ProcessOps;
+  clock?: Clock;
 }
 
 export class Supervisor {
@@ -55,7 +61,8 @@ export class Supervisor {
   readonly proxy: TcpProxy;
   startedAt?: number;
   #tag?: string;
-  #timers: NodeJS.Timeout[] = [];
+  readonly #clock: Clock;
+  #timers: TimerHandle[] = [];
   #shuttingDown = false;
   #recordPending = false;
 
@@ -63,12 +70,16 @@ export class Supervisor {
     this.config = config;
     this.options = options;
     this.#tag = options.tag;
-    this.table = new ProcessTable(config);
+    const ops = options.ops ?? systemProcessOps;
+    this.#clock = options.clock ?? systemClock;
+    this.table = new ProcessTable(config, (pid, startTime) => ops.isSameProcess(pid, startTime));
     this.lifecycle = new Lifecycle({
+      ops,
+      clock: this.#clock,
       app: () => this.config,
       definitionOf: (i) => this.table.get(i.processName)?.definition,
       usedPorts: (name) =>
-        (this.table.get(name)?.instances ?? []).flatMap((i) => (i.port !== undefined && i.state !== 'stopped' ? [i.port] : [])),
+        (this.table.get(name)?.instances ?? []).flatMap((i) => (i.port !== undefined && i.state.name !== 'stopped' ? [i.port] : [])),
       portRules: () => ({ allocations: options.portAllocations, proxyEnabled: options.proxy }),
       currentTag: () => this.#tag,
       respawnEnabled: () => options.respawn,
@@ -83,14 +94,15 @@ export class Supervisor {
         this.#instancesChanged();
       },
       onChanged: () => this.#instancesChanged(),
-      onJobExit: (i, stoppedByUser) =>
+      onJobExit: (i, stoppedByUser, startedAtMs) =>
         this.scheduler.jobExited(i.processName, {
           exitStatus: i.lastExitStatus ?? null,
           stoppedByUser,
-          startedAtMs: i.startedAtMs ?? Date.now(),
+          startedAtMs: startedAtMs ?? this.#clock.now(),
         }),
     });
     this.scheduler = new Scheduler({
+      clock: this.#clock,
       logger: options.logger,
       issues: this.issues,
       suggest: (command) => suggestCommand(this.config, options.cwd, command),
@@ -101,7 +113,7 @@ export class Supervisor {
       logger: options.logger,
       targets: (name) =>
         (this.table.get(name)?.instances ?? []).flatMap((i) =>
-          i.state === 'running' && i.port !== undefined ? [{ description: i.description, port: i.port }] : [],
+          i.state.name === 'running' && i.port !== undefined ? [{ description: i.description, port: i.port }] : [],
         ),
       onBindFailed: (name, address, reason) =>
         this.issues.report('proxy_listener_failed', name, `The proxy for '${name}' cannot listen on ${address}: ${reason}. Change proxy_port or proxy_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`),
@@ -152,9 +164,9 @@ export class Supervisor {
       const names = initial === 'all' ? undefined : initial;
       await this.#topUp(this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name)));
     }
-    this.startedAt = Math.floor(Date.now() / 1000);
-    this.#timers.push(setInterval(() => this.#supervisePass(), SUPERVISE_INTERVAL_MS));
-    this.#timers.push(setInterval(() => this.#checkAdopted(), ADOPTED_CHECK_MS));
+    this.startedAt = Math.floor(this.#clock.now() / 1000);
+    this.#timers.push(this.#clock.setInterval(() => this.#supervisePass(), SUPERVISE_INTERVAL_MS));
+    this.#timers.push(this.#clock.setInterval(() => this.#checkAdopted(), ADOPTED_CHECK_MS));
     this.#checkStopWhenNone();
   }
 
@@ -167,12 +179,12 @@ export class Supervisor {
     const started: Instance[] = [];
     for (const entry of entries) {
       // A failed instance is replaced: asking to start a process means wanting it running.
-      for (const failed of entry.instances.filter((i) => i.state === 'failed')) this.table.removeInstance(failed);
-      const live = entry.instances.filter((i) => i.state !== 'stopping' && i.state !== 'stopped').length;
+      for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
+      const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
       for (let n = live; n < entry.definition.quantity; n += 1) {
         const instance = this.table.newInstance(entry);
         if (await this.lifecycle.start(entry.definition, instance)) started.push(instance);
-        else if (instance.state === 'failed') this.table.removeInstance(instance);
+        else if (instance.state.name === 'failed') this.table.removeInstance(instance);
       }
     }
     return started;
@@ -225,7 +237,7 @@ export class Supervisor {
     const scheduled = new Set(this.#scheduledIn(undefined));
     const chosen = this.table
       .allInstances()
-      .filter((i) => i.state !== 'stopping' && i.state !== 'stopped')
+      .filter((i) => !isLeaving(i.state))
       .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id))
       .filter((i) => !scheduled.has(i.processName) || selectors?.some((s) => s.name === i.processName && s.instance === i.id));
     if (request.stop_supervisor === true) this.options.stopWhenNone = true;
@@ -295,7 +307,7 @@ export class Supervisor {
   #supervisePass(): void {
     try {
       for (const instance of this.table.allInstances()) {
-        if (instance.state === 'running') this.lifecycle.refreshPid(instance);
+        if (instance.state.name === 'running') this.lifecycle.refreshPid(instance);
       }
       this.#checkAdopted();
       this.lifecycle.escaped.review();
@@ -307,7 +319,7 @@ export class Supervisor {
 
   #checkAdopted(): void {
     for (const instance of this.table.allInstances()) {
-      if (instance.state === 'running' && instance.isAdopted && !instance.isAlive()) {
+      if (instance.state.name === 'running' && instance.isAdopted && !instance.isAlive()) {
         this.lifecycle.handleDeath(instance);
       }
     }
@@ -333,7 +345,7 @@ export class Supervisor {
 
   #checkStopWhenNone(): void {
     if (!this.options.stopWhenNone || this.#shuttingDown || this.startedAt === undefined) return;
-    const remaining = this.table.allInstances().filter((i) => i.state !== 'failed');
+    const remaining = this.table.allInstances().filter((i) => i.state.name !== 'failed');
     if (remaining.length > 0) return;
     this.#log('All processes have stopped');
     this.shutdown();
@@ -343,7 +355,7 @@ export class Supervisor {
   shutdown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
-    for (const timer of this.#timers) clearInterval(timer);
+    for (const timer of this.#timers) this.#clock.clear(timer);
     this.scheduler.close();
     void this.proxy.close();
     this.#saveRecord();
