@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../runtime/safe-files.js';
-import { isSameProcess } from '../proc/liveness.js';
 import type { Logger } from '../logging/logger.js';
 import type { Instance } from './instance.js';
-import { readPidFile, instancePidFile } from './pid-files.js';
+import { instancePidFile } from './pid-files.js';
+import { systemProcessOps, type ProcessOps } from './process-ops.js';
 import type { ProcessTable } from './process-table.js';
 import type { GroupSweeper, StoppingGroup } from './group-sweeper.js';
 
@@ -85,11 +85,11 @@ function isStoppingGroup(value: unknown): value is StoppingGroup {
 }
 
 /** Records whose pid file still names a live process that started when we recorded it. */
-export function adoptableRecords(pidRoot: string): InstanceRecord[] {
+export function adoptableRecords(pidRoot: string, ops: Pick<ProcessOps, 'readPidFile' | 'isSameProcess'> = systemProcessOps): InstanceRecord[] {
   return readRecord(pidRoot).instances.filter((r) => {
     if (r.procStartTime === undefined) return false;
-    const filePid = readPidFile(instancePidFile(pidRoot, `${r.process}.${r.id}`));
-    return filePid === r.pid && isSameProcess(r.pid, r.procStartTime);
+    const filePid = ops.readPidFile(instancePidFile(pidRoot, `${r.process}.${r.id}`));
+    return filePid === r.pid && ops.isSameProcess(r.pid, r.procStartTime);
   });
 }
 
@@ -97,9 +97,8 @@ export function adoptableRecords(pidRoot: string): InstanceRecord[] {
  * Puts the instances a dead supervisor left running back into the table (D5), and hands the
  * stops it had begun to the sweeper.
  */
-export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: Logger, sweeper: GroupSweeper): void {
+export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: Logger, sweeper: GroupSweeper, ops: ProcessOps, now: number): void {
   // The deadline is the dead supervisor's, but never later than this one's stop_timeout.
-  const now = Date.now();
   const groups = readRecord(pidRoot).stoppingGroups.map((g) => {
     const definition = table.get(g.description.replace(/\.\d+$/, ''))?.definition;
     return { ...g, killAt: Math.min(g.killAt, now + (definition?.stopTimeout ?? 10) * 1000) };
@@ -107,7 +106,7 @@ export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: L
   for (const group of sweeper.resume(groups)) {
     logger.log(group.description, `Finishing the stop of process group ${group.pgid} that the previous supervisor began`);
   }
-  for (const record of adoptableRecords(pidRoot)) {
+  for (const record of adoptableRecords(pidRoot, ops)) {
     const entry = table.get(record.process);
     if (entry === undefined) continue;
     const instance = table.restoreInstance(entry, record.id);

@@ -276,6 +276,11 @@ export class Lifecycle {
     this.#host.onChanged(instance);
   }
 
+  /** Signals the instance's main process only (a usr1/usr2 restart: not its workers). */
+  signalMain(instance: Instance, signal: NodeJS.Signals): boolean {
+    return instance.pid !== undefined && this.#ops.signalPid(instance.pid, signal);
+  }
+
   /** Re-reads the pid file and follows a process of this instance that replaced itself. */
   refreshPid(instance: Instance): void {
     if (this.#pids.refresh(instance)) this.#host.onChanged(instance);

@@ -3,7 +3,6 @@
 import type { AppConfig } from '../config/types.js';
 import type { InstanceJson, RestartChange } from '../control/protocol.js';
 import type { Logger } from '../logging/logger.js';
-import { signalPid } from '../proc/process-group.js';
 import type { Instance } from './instance.js';
 import { isActive as isActiveState } from './instance-state.js';
 import { launchFingerprint } from './instance-env.js';
@@ -48,7 +47,7 @@ async function replace(
     case 'usr2': {
       if (old.isAlive() && old.pid !== undefined) {
         const signal = mode === 'usr1' ? 'SIGUSR1' : 'SIGUSR2';
-        signalPid(old.pid, signal);
+        scope.lifecycle.signalMain(old, signal);
         if (scope.tag !== undefined) old.tag = scope.tag;
         log(`Sent ${signal.replace('SIG', '')} signal to process ${old.pid}`);
         // The process keeps the command and environment it was started with (Ruby PR #42).

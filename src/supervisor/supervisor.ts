@@ -62,6 +62,7 @@ export class Supervisor {
   startedAt?: number;
   #tag?: string;
   readonly #clock: Clock;
+  readonly #ops: ProcessOps;
   #timers: TimerHandle[] = [];
   #shuttingDown = false;
   #recordPending = false;
@@ -71,6 +72,7 @@ export class Supervisor {
     this.options = options;
     this.#tag = options.tag;
     const ops = options.ops ?? systemProcessOps;
+    this.#ops = ops;
     this.#clock = options.clock ?? systemClock;
     this.table = new ProcessTable(config, (pid, startTime) => ops.isSameProcess(pid, startTime));
     this.lifecycle = new Lifecycle({
@@ -150,7 +152,7 @@ export class Supervisor {
     this.#log(`Procodile supervisor started with PID ${process.pid}`);
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
-    restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper);
+    restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper, this.#ops, this.#clock.now());
     if (this.options.proxy) {
       this.#log('Proxy is enabled');
       await this.proxy.sync(this.#longRunning().map((e) => e.definition));
