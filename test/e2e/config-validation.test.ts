@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { readProcStat } from '../../src/proc/liveness.js';
 import { appsCleanedAfterEach, liveProcessesIn, OutputWatcher, spawnCli, waitFor } from '../helpers/app.js';
 import { cli, stopAll } from '../helpers/supervisor.js';
 
@@ -38,16 +39,21 @@ describe('check and start refuse unsafe configuration', () => {
   }
 });
 
-/** Supervisor processes of the app: the daemon before and after it sets its title. */
+/**
+ * Supervisor processes of the app: the daemon before and after it sets its title. A child the
+ * supervisor is spawning shows the same command line until it execs, so it is left out.
+ */
 async function supervisorsIn(root: string): Promise<number[]> {
-  return (await liveProcessesIn(root)).filter((pid) => {
+  const found = new Map<number, number | undefined>();
+  for (const pid of await liveProcessesIn(root)) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return cmdline.includes('--lite-mode') || cmdline.startsWith('[procodile]');
+      if (cmdline.includes('--lite-mode') || cmdline.startsWith('[procodile]')) found.set(pid, readProcStat(pid)?.ppid);
     } catch {
-      return false;
+      // Gone meanwhile.
     }
-  });
+  }
+  return [...found].filter(([, parent]) => parent === undefined || !found.has(parent)).map(([pid]) => pid);
 }
 
 describe('a slow start-up', () => {
