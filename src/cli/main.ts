@@ -37,7 +37,8 @@ const HANDLERS: Record<Exclude<CommandName, 'help' | 'check' | 'completion'>, ()
 const TOLERANT: ReadonlySet<CommandName> = new Set(['stop', 'status', 'kill', 'restart', 'reload', 'check_concurrency']);
 const RELOADING: ReadonlySet<CommandName> = new Set(['restart', 'reload', 'check_concurrency']);
 
-async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
+/** The application, and whether its files loaded (else only its runtime paths are known). */
+async function loadApp(args: ParsedArgs, term: Terminal): Promise<{ app: AppConfig; loaded: boolean }> {
   const location = await resolveAppLocation({
     cwd: process.cwd(),
     root: args.global.root,
@@ -61,11 +62,9 @@ async function loadApp(args: ParsedArgs, term: Terminal): Promise<AppConfig> {
         ),
       );
     }
-    return fallback;
+    return { app: fallback, loaded: false };
   }
-  // Reading commands leave the disk as it is: `check` of an app that never ran creates nothing.
-  if (args.command !== 'check' && args.command !== 'systemd' && args.command !== 'export') ensurePidDirectory(config.value.pidRoot);
-  return config.value;
+  return { app: config.value, loaded: true };
 }
 
 function cliPath(): string {
@@ -104,15 +103,18 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   if (!extra.ok) throw extra.error;
   if (args.command === 'check') {
     const { runCheck } = await import('./commands/check.js');
-    const app = args.options.all === true ? undefined : await loadApp(args, term);
+    const app = args.options.all === true ? undefined : (await loadApp(args, term)).app;
     return runCheck({ args, term, env: process.env, app });
   }
   if (args.command === 'completion') return (await import('./commands/completion.js')).runCompletion(args, term);
   const load = HANDLERS[args.command]();
-  const app = await loadApp(args, term);
+  const { app, loaded } = await loadApp(args, term);
   // export only reads the configuration: `user:` is something it maps, not whom to run as.
   const viaSudo = app.user === undefined || args.command === 'export' ? undefined : (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
   if (viaSudo !== undefined) return viaSudo;
+  // Only now, as the user the application runs as, so that the directory is theirs. `systemd`
+  // and `export` only read, and leave the disk as it is.
+  if (loaded && args.command !== 'systemd' && args.command !== 'export') ensurePidDirectory(app.pidRoot);
   const context: CommandContext = { args, term, env: process.env, cwd: process.cwd(), cliPath: cliPath(), argv, app };
   return (await load)(context).catch(async (error: unknown) => {
     if (!(error instanceof ProcodileError) || error.code !== 'SUPERVISOR_NOT_RUNNING') throw error;

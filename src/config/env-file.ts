@@ -1,7 +1,7 @@
 // Parses `--env-file` files in the usual dotenv format (D10: keys as written, not upper-cased as
 // Procodile 2 does).
-import { readFileSync } from 'node:fs';
 import { fail, ok, type Result } from '../errors.js';
+import { FileTooLargeError, readBoundedText } from './bounded-read.js';
 import { describeFsError } from './yaml-file.js';
 
 const KEY = /^[A-Za-z_][\w.-]*$/;
@@ -11,8 +11,9 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '
 export function readEnvFile(path: string): Result<Record<string, string>> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path);
   } catch (error) {
+    if (error instanceof FileTooLargeError) return fail('ENV_FILE', error.message);
     const code = error && typeof error === 'object' && 'code' in error ? error.code : undefined;
     if (code === 'ENOENT') return fail('ENV_FILE', `The file ${path} could not be found.`);
     return fail('ENV_FILE', `The file ${path} could not be read: ${describeFsError(error)}.`);

@@ -4,6 +4,7 @@ import { fail, ok, type Result } from '../errors.js';
 import { suggest } from './options-issues.js';
 import { readOptionsFile, mergeOptions, type AppOptions, type OptionsFile, type ProcessOptions } from './options.js';
 import { expandPath, isFile } from './paths.js';
+import { machineProcessLimit, type ProcessLimit } from './process-limit.js';
 import { readProcfile, type ProcfileEntry } from './procfile.js';
 import { DEFAULT_STOP_TIMEOUT, LOG_COLORS, type AppConfig, type AppLocation, type ProcessDefinition } from './types.js';
 
@@ -24,6 +25,8 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /** The machine's process limit; injectable for tests. */
+  processLimit?: () => ProcessLimit | undefined;
 }
 
 export function loadConfig(location: AppLocation, options: LoadConfigOptions = {}): Result<AppConfig> {
@@ -55,6 +58,9 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     const unknown = findUnknownProcess(file, entries.value, procfilePath);
     if (unknown) return unknown;
   }
+
+  const tooMany = checkTotalQuantity(entries.value, merged, [optionsFile.value, localFile.value], options.processLimit);
+  if (tooMany) return tooMany;
 
   const files = supervisorFiles(root, merged);
   const { logRoot } = files;
@@ -130,6 +136,28 @@ function buildProcess(
     env: options.env,
     stopTimeout: options.stopTimeout ?? merged.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
   };
+}
+
+/**
+ * Every instance is at least one process, and most start children of their own: half the
+ * machine's limit leaves room for those and for everything else running there.
+ */
+function checkTotalQuantity(
+  entries: ProcfileEntry[],
+  merged: AppOptions,
+  files: OptionsFile[],
+  limit: (() => ProcessLimit | undefined) = machineProcessLimit,
+): Result<never> | undefined {
+  const total = entries
+    .filter((entry) => entry.schedule === undefined && merged.processes[entry.name]?.at === undefined)
+    .reduce((sum, entry) => sum + (merged.processes[entry.name]?.quantity ?? PROCESS_DEFAULTS.quantity), 0);
+  const found = limit();
+  if (found === undefined || total <= Math.floor(found.max / 2)) return undefined;
+  return fail(
+    'CONFIG_INVALID',
+    `The processes of ${files.map((file) => file.path).join(' and ')} add up to ${total} instances, more than ` +
+      `half of what this machine allows (${found.source}). Lower the quantities, or raise the limit.`,
+  );
 }
 
 function findUnknownProcess(

@@ -2,6 +2,7 @@
 // the unknown-key check with its "did you mean" suggestion.
 import type { YamlFile, ValuePath } from './yaml-file.js';
 import { locate } from './yaml-file.js';
+import { hasControlCharacters } from './process-name.js';
 
 export interface OptionsIssue {
   path: ValuePath;
@@ -88,7 +89,11 @@ export function toValuePath(path: readonly { key: unknown }[] | undefined): Valu
 }
 
 export function formatIssue(file: YamlFile, issue: OptionsIssue): string {
-  const dotted = issue.path.length === 0 ? 'the file' : issue.path.join('.');
+  // A key is shown as written unless it holds something a terminal would act on (a newline).
+  const dotted =
+    issue.path.length === 0
+      ? 'the file'
+      : issue.path.map((key) => (typeof key === 'string' && hasControlCharacters(key) ? JSON.stringify(key) : key)).join('.');
   const values: Record<string, string> = {
     path: dotted,
     got: describeValue(issue.input),

@@ -11,7 +11,9 @@ import { fail, ok, type Result } from '../errors.js';
 import type { NetworkProtocol, RestartMode } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
-import { lineOf, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
+import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
+import { appNameProblem, processNameProblem } from './process-name.js';
+import { keyLines, lineOf, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
 
 export interface ProcessOptions {
   quantity?: number;
@@ -57,6 +59,12 @@ export interface OptionsFile {
 
 const RESTART_MODES: readonly RestartMode[] = ['term-start', 'start-term', 'usr1', 'usr2'];
 const NETWORK_PROTOCOLS: readonly NetworkProtocol[] = ['tcp', 'udp'];
+/**
+ * Instances of one process. Far above any real use, and low enough that a typo (`1e9`) cannot
+ * fork the machine to death; the total over all processes is checked against the machine's
+ * process limit when the configuration is loaded (load-config.ts).
+ */
+export const MAX_QUANTITY = 1000;
 
 // Messages are templates: {path} is the dotted key, {got} the offending value as YAML shows it,
 // {raw} the same value unquoted. See options-issues.ts.
@@ -72,6 +80,19 @@ const port = () => {
   const message = expected('a port number from 1 to 65535');
   return v.pipe(v.number(message), v.integer(message), v.minValue(1, message), v.maxValue(65535, message));
 };
+const wholeNumberUpTo = (min: number, max: number) => {
+  const message = expected(`a whole number from ${min} to ${max}`);
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+};
+/** A text that passes `problem` (which says why not, or returns undefined). */
+const checkedText = (what: string, problem: (value: string) => string | undefined, advice = '') =>
+  v.pipe(
+    text(what),
+    v.check(
+      (value) => problem(value) === undefined,
+      (issue) => `{path} {got} ${problem(String(issue.input)) ?? 'is invalid'}${advice}`,
+    ),
+  );
 const seconds = () => {
   const message = expected('a number of seconds greater than 0');
   return v.pipe(v.number(message), v.finite(message), v.gtValue(0, message));
@@ -113,7 +134,7 @@ const networkProtocol = () => {
 };
 
 const PROCESS_ENTRIES = {
-  quantity: v.nullish(wholeNumber(0)),
+  quantity: v.nullish(wholeNumberUpTo(0, MAX_QUANTITY)),
   restart_mode: v.nullish(restartMode()),
   max_respawns: v.nullish(wholeNumber(0)),
   respawn_window: v.nullish(wholeNumber(0)),
@@ -124,14 +145,19 @@ const PROCESS_ENTRIES = {
   proxy_port: v.nullish(port()),
   proxy_address: v.nullish(v.pipe(text('an address'), v.nonEmpty(expected('a non-empty address')))),
   network_protocol: v.nullish(networkProtocol()),
-  at: v.nullish(v.pipe(text('a cron schedule string'), v.nonEmpty(expected('a non-empty cron schedule')))),
+  at: v.nullish(
+    checkedText('a cron schedule string', (value) => {
+      const problem = cronScheduleProblem(value);
+      return problem === undefined ? undefined : `is not a valid cron schedule: ${problem}`;
+    }, `. ${CRON_HINT}.`),
+  ),
   random_delay: v.nullish(wholeNumber(0)),
   stop_timeout: v.nullish(seconds()),
   env: v.nullish(envMap()),
 };
 
 const TOP_ENTRIES = {
-  app_name: v.nullish(text()),
+  app_name: v.nullish(checkedText('a string', appNameProblem)),
   root: v.nullish(path()),
   procfile: v.nullish(path()),
   app_id: v.nullish(v.unknown()),
@@ -146,7 +172,13 @@ const TOP_ENTRIES = {
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
     v.record(
-      v.string(),
+      v.pipe(
+        v.string(),
+        v.check(
+          (name) => processNameProblem(name) === undefined,
+          (issue) => `the process name {got} under processes ${processNameProblem(String(issue.input)) ?? ''}. Rename it.`,
+        ),
+      ),
       v.nullish(v.object(PROCESS_ENTRIES, expected('a mapping of option: value'))),
       expected('a mapping of process names to their options'),
     ),
@@ -195,8 +227,9 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
   const raw = parsed.output;
   const processes: Record<string, ProcessOptions> = {};
   const processLines: Record<string, number | undefined> = {};
+  const lines = keyLines(file, ['processes']);
   for (const [name, entry] of Object.entries(raw.processes ?? {})) {
-    processLines[name] = lineOf(file, ['processes', name]);
+    processLines[name] = lines.get(name) ?? lineOf(file, ['processes']);
     processes[name] = {
       quantity: entry?.quantity ?? undefined,
       restartMode: entry?.restart_mode ?? undefined,

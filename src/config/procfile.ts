@@ -1,6 +1,8 @@
 // Parses a Procfile: a YAML mapping of process names (optionally `NAME__AT__cron`) to commands.
 import { isMap, isPair, isScalar } from 'yaml';
 import { fail, ok, type Result } from '../errors.js';
+import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
+import { processNameProblem, quoted } from './process-name.js';
 import { lineOf, nodeLine, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
 
 export interface ProcfileEntry {
@@ -49,17 +51,29 @@ function procfileEntries(file: YamlFile): Result<ProcfileEntry[]> {
     if (!isScalar(pair.value)) {
       return fail(
         'CONFIG_INVALID',
-        `${where}: the command for '${key}' must be a single line of text, not a list or a mapping. ` +
+        `${where}: the command for ${quoted(key)} must be a single line of text, not a list or a mapping. ` +
           'Quote the command if it contains ": ".',
       );
     }
     const command = String(pair.value.value).trim();
     const { name, schedule } = splitKey(key);
     if (name === '') {
-      return fail('CONFIG_INVALID', `${where}: the Procfile entry '${key}' has no process name before __AT__.`);
+      return fail('CONFIG_INVALID', `${where}: the Procfile entry ${quoted(key)} has no process name before __AT__.`);
     }
     if (schedule === '') {
-      return fail('CONFIG_INVALID', `${where}: the Procfile entry '${key}' has an empty schedule after __AT__.`);
+      return fail('CONFIG_INVALID', `${where}: the Procfile entry ${quoted(key)} has an empty schedule after __AT__.`);
+    }
+    const nameProblem = processNameProblem(name);
+    if (nameProblem !== undefined) {
+      return fail('CONFIG_INVALID', `${where}: the process name ${quoted(name)} ${nameProblem}. Rename it.`);
+    }
+    const scheduleProblem = schedule === undefined ? undefined : cronScheduleProblem(schedule);
+    if (scheduleProblem !== undefined) {
+      return fail(
+        'CONFIG_INVALID',
+        `${where}: the schedule ${quoted(schedule ?? '')} of process '${name}' is not a valid cron schedule: ` +
+          `${scheduleProblem}. ${CRON_HINT}.`,
+      );
     }
     if (command === '') {
       return fail('CONFIG_INVALID', `${where}: process '${name}' has no command. Add one after "${key}:".`);
@@ -75,7 +89,7 @@ function procfileEntries(file: YamlFile): Result<ProcfileEntry[]> {
     if (earlier) {
       return fail(
         'CONFIG_INVALID',
-        `Duplicate process name '${name}' in Procfile ${where}: '${key}' clashes with '${earlier.key}' on ` +
+        `Duplicate process name '${name}' in Procfile ${where}: ${quoted(key)} clashes with ${quoted(earlier.key)} on ` +
           `line ${earlier.line ?? '?'} (names are compared without schedules and ignoring case). Rename one of them.`,
       );
     }

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_APP_NAME, supervisorFiles } from './load-config.js';
 import { expandPath } from './paths.js';
+import { appNameProblem } from './process-name.js';
 import type { AppConfig, AppLocation } from './types.js';
 import { readYamlFile } from './yaml-file.js';
 
@@ -36,7 +37,7 @@ export function runtimePaths(location: AppLocation, cwd: string = process.cwd())
     explicitProcfile: location.procfile !== undefined,
     optionsPath: `${procfile}.options`,
     localOptionsPath: `${procfile}.local`,
-    appName: keys.app_name ?? DEFAULT_APP_NAME,
+    appName: keys.app_name === undefined || appNameProblem(keys.app_name) !== undefined ? DEFAULT_APP_NAME : keys.app_name,
     ...supervisorFiles(root, { pidRoot: keys.pid_root, logRoot: keys.log_root, logPath: keys.log_path }),
     env: {},
     processes: [],

@@ -1,8 +1,19 @@
 // Reads and parses the YAML files procodile uses, and maps value paths back to line numbers so
 // that validation errors can point at `FILE:LINE`.
-import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import {
+  LineCounter,
+  YAMLParseError,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type YAMLError,
+} from 'yaml';
 import { fail, ok, type Result } from '../errors.js';
+import { FileTooLargeError, readBoundedText } from './bounded-read.js';
 
 /**
  * `failsafe` keeps every scalar as the exact text written (the Procfile: `web: 0777` stays
@@ -37,8 +48,11 @@ export function readYamlFile(
 ): Result<YamlFile> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path);
   } catch (error) {
+    if (error instanceof FileTooLargeError) {
+      return fail(missingCode === 'GLOBAL_CONFIG_INVALID' ? missingCode : 'CONFIG_INVALID', error.message);
+    }
     return fail(missingCode, `Could not read ${path}: ${describeFsError(error)}`);
   }
   return parseYaml(text, path, options);
@@ -48,13 +62,15 @@ export function parseYaml(text: string, path: string, options: ParseYamlOptions)
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     schema: options.schema,
-    uniqueKeys: options.uniqueKeys ?? true,
+    // yaml compares every key of a mapping with every other one: a mapping of 50,000 keys took
+    // minutes. Duplicates are found below with one set per mapping instead.
+    uniqueKeys: false,
     // `<<: *defaults` is common in hand-written option files; failsafe has no merge keys.
     merge: options.schema === 'core',
     lineCounter,
     prettyErrors: true,
   });
-  const [first] = doc.errors;
+  const [first = options.uniqueKeys === false ? undefined : duplicateKey(doc, lineCounter)] = doc.errors;
   if (first) return fail('YAML_SYNTAX', describeSyntaxError(first, path, text));
   let value: unknown;
   try {
@@ -64,6 +80,30 @@ export function parseYaml(text: string, path: string, options: ParseYamlOptions)
     return fail('YAML_SYNTAX', `Invalid YAML in ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return ok({ path, value: value ?? null, doc, lineCounter });
+}
+
+/** The first key that repeats an earlier key of the same mapping (`<<` merge keys aside). */
+function duplicateKey(doc: Document, lineCounter: LineCounter): YAMLError | undefined {
+  let found: YAMLError | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (key === 'string:<<') continue;
+        if (seen.has(key)) {
+          const start = pair.key.range?.[0] ?? 0;
+          found = new YAMLParseError([start, start + 1], 'DUPLICATE_KEY', 'Map keys must be unique');
+          found.linePos = [lineCounter.linePos(start)];
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /**
@@ -92,6 +132,26 @@ export function lineOf(file: YamlFile, valuePath: ValuePath): number | undefined
     }
   }
   return offset === undefined ? undefined : file.lineCounter.linePos(offset).line;
+}
+
+/**
+ * The line of each key of the mapping at `valuePath`, in one pass: asking lineOf for every key
+ * of a mapping of thousands is quadratic.
+ */
+export function keyLines(file: YamlFile, valuePath: ValuePath): Map<string, number> {
+  let node: unknown = file.doc.contents;
+  for (const segment of valuePath) {
+    if (!isMap(node)) return new Map();
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+    node = pair?.value;
+  }
+  const lines = new Map<string, number>();
+  if (!isMap(node)) return lines;
+  for (const pair of node.items) {
+    const line = isScalar(pair.key) ? nodeLine(file, pair.key) : undefined;
+    if (line !== undefined && isScalar(pair.key)) lines.set(String(pair.key.value), line);
+  }
+  return lines;
 }
 
 /** The 1-based line where a yaml node (or pair key) starts. */

@@ -5,6 +5,7 @@
 import { closeSync, constants, fchmodSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcodileError } from '../errors.js';
+import { writeFileAtomically } from '../runtime/safe-files.js';
 import { isAlive, readProcStat } from '../proc/liveness.js';
 import { describeFsError } from '../config/yaml-file.js';
 
@@ -28,8 +29,8 @@ function lockContent(pid: number): string {
   return `${pid} ${readProcStat(pid)?.startTime ?? 0}\n`;
 }
 
-/** The live supervisor (not this process) holding the lock, if any. */
-export function lockHolder(pidRoot: string): number | undefined {
+/** The `PID STARTTIME` the lock file names, whoever that is. */
+function lockOwner(pidRoot: string): { pid: number; startTime: number | undefined } | undefined {
   let text: string;
   try {
     text = readFileSync(lockPath(pidRoot), 'utf8');
@@ -37,10 +38,17 @@ export function lockHolder(pidRoot: string): number | undefined {
     return undefined;
   }
   const [pidText = '', startText] = text.trim().split(' ');
-  const holder = Number(pidText);
-  if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !isProcodileProcess(holder)) return undefined;
-  if (startText !== undefined && readProcStat(holder)?.startTime !== Number(startText)) return undefined;
-  return holder;
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return { pid, startTime: startText === undefined ? undefined : Number(startText) };
+}
+
+/** The live supervisor (not this process) holding the lock, if any. */
+export function lockHolder(pidRoot: string): number | undefined {
+  const owner = lockOwner(pidRoot);
+  if (owner === undefined || owner.pid === process.pid || !isProcodileProcess(owner.pid)) return undefined;
+  if (owner.startTime !== undefined && readProcStat(owner.pid)?.startTime !== owner.startTime) return undefined;
+  return owner.pid;
 }
 
 /** What a second supervisor, or a start that would tidy the first one's files, is told. */
@@ -73,13 +81,7 @@ export function holdSupervisorLock(pidRoot: string): void {
       // Kept open for the supervisor's life: /proc/PID/fd then names the real pid directory
       // even after a symlink on its path was switched, which is how the CLI finds this
       // supervisor once `current` points elsewhere (find-supervisor.ts).
-      process.once('exit', () => {
-        try {
-          if (readFileSync(path, 'utf8').split(' ')[0] === String(process.pid)) rmSync(path, { force: true });
-        } catch {
-          // Already gone (`--clean`, or removed by hand): nothing to give back.
-        }
-      });
+      releaseOnExit(pidRoot);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -91,4 +93,54 @@ export function holdSupervisorLock(pidRoot: string): void {
     }
   }
   throw new ProcodileError('SUPERVISOR_RUNNING', `Another procodile supervisor is starting with the pid directory ${pidRoot}; try again.`);
+}
+
+function releaseOnExit(pidRoot: string): void {
+  process.once('exit', () => {
+    try {
+      if (lockOwner(pidRoot)?.pid === process.pid) rmSync(lockPath(pidRoot), { force: true });
+    } catch {
+      // Already gone (`--clean`, or removed by hand): nothing to give back.
+    }
+  });
+}
+
+/**
+ * `start` takes the lock before it launches the daemon and hands it over here: the daemon
+ * spends a while reading the configuration before it could take the lock itself, and a second
+ * `start` in that window must find the pid directory taken (README "Running an application").
+ * The file is replaced in one rename, so it always names a live holder.
+ */
+export function handOverSupervisorLock(pidRoot: string, pid: number): void {
+  if (lockOwner(pidRoot)?.pid !== process.pid) return;
+  const path = lockPath(pidRoot);
+  try {
+    writeFileAtomically(path, lockContent(pid), 0o600);
+  } catch (error) {
+    throw new ProcodileError('CONFIG_INVALID', `Cannot write ${path}: ${describeFsError(error)}. Check pid_root and its permissions.`);
+  }
+}
+
+/** How long a daemon waits for the `start` that launched it to hand the lock over. */
+const HANDOVER_WAIT_MS = 5000;
+
+/**
+ * The daemon's side of the hand-over: keeps the lock when it already names this process, waits
+ * while the `start` that launched it (its parent) still holds it, and otherwise takes it as a
+ * foreground supervisor does.
+ */
+export async function claimSupervisorLock(pidRoot: string): Promise<void> {
+  const deadline = Date.now() + HANDOVER_WAIT_MS;
+  for (;;) {
+    const owner = lockOwner(pidRoot);
+    if (owner?.pid === process.pid && owner.startTime === readProcStat(process.pid)?.startTime) {
+      // Held open for the supervisor's life, as holdSupervisorLock does (find-supervisor.ts).
+      openSync(lockPath(pidRoot), constants.O_RDONLY | constants.O_NOFOLLOW);
+      releaseOnExit(pidRoot);
+      return;
+    }
+    if (owner?.pid !== process.ppid || !isAlive(owner.pid) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  holdSupervisorLock(pidRoot);
 }

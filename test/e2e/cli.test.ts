@@ -121,14 +121,14 @@ describe('finding the application', () => {
   });
 
   it('re-runs itself through sudo as the configured user', async () => {
-    const a = app({ Procfile: 'web: a\n', 'Procfile.options': 'user: deploy\n' });
+    const a = app({ Procfile: 'web: a\n', 'Procfile.options': 'user: nobody\n' });
     a.write({ 'bin/sudo.sh': '#!/bin/sh\necho "sudo $*" > "$(dirname "$0")/../sudo-args"\nexit 5\n' });
     const { renameSync } = await import('node:fs');
     renameSync(a.path('bin/sudo.sh'), a.path('bin/sudo'));
     const result = await runCli(['status'], { cwd: a.root, env: { USER: 'someone', PATH: `${a.path('bin')}:${process.env.PATH ?? ''}` } });
     assert.equal(result.code, 5, 'the exit status of the re-run is passed on');
-    assert.match(result.stderr, /Procodile must be run as deploy\. Re-executing as deploy\.\.\./);
-    assert.match(a.read('sudo-args'), /^sudo -H -u deploy -- \S+ -- \S+procodile\.cjs status\n$/);
+    assert.match(result.stderr, /Procodile must be run as nobody\. Re-executing as nobody\.\.\./);
+    assert.match(a.read('sudo-args'), /^sudo -H -u nobody -- \S+ -- \S+procodile\.cjs status\n$/);
   });
 });
 

@@ -65,18 +65,23 @@ describe('scheduled processes', () => {
     await stopAll(a);
   });
 
-  it('reports an invalid schedule and clears it once fixed and reloaded', async () => {
-    const a = app({ Procfile: 'job__AT__*/2 * * * **: echo hi\nweb: sleep 300\n' });
+  it('refuses an invalid schedule at start and at reload, naming the Procfile line', async () => {
+    const a = app({ Procfile: 'web: sleep 300\njob__AT__*/2 * * * **: echo hi\n' });
+    for (const command of [['check'], ['start']]) {
+      const refused = await cli(a, command);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /Procfile:2: the schedule '\*\/2 \* \* \* \*\*' of process 'job' is not a valid cron schedule/);
+    }
+    assert.deepEqual(await a.leftovers(), [], 'nothing was started');
+    a.write({ Procfile: 'web: sleep 300\njob__AT__*/1 * * * * *: sh -c "echo ran >> runs.txt"\n' });
     await startDaemon(a);
-    const broken = await cli(a, ['status']);
-    assert.match(broken.stderr, /Active issues:/);
-    assert.match(broken.stderr, /Scheduled process 'job' has invalid cron schedule '\*\/2 \* \* \* \*\*'/);
-    a.write({ Procfile: 'job__AT__*/1 * * * * *: sh -c "echo ran >> runs.txt"\nweb: sleep 300\n' });
+    await waitFor(() => runsIn(a, 'runs.txt').length >= 1, 4000, 'the job to run');
+    a.write({ Procfile: 'web: sleep 300\njob__AT__every 5 minutes: sh -c "echo ran >> runs.txt"\n' });
     const reload = await cli(a, ['reload']);
-    assert.equal(reload.code, 0, reload.stderr);
-    const fixed = await cli(a, ['status']);
-    assert.doesNotMatch(fixed.stderr, /Active issues:/);
-    await waitFor(() => runsIn(a, 'runs.txt').length >= 1, 4000, 'the fixed job to run');
+    assert.notEqual(reload.code, 0);
+    assert.match(reload.stderr, /Procfile:2: .* 3 fields, not 5 or 6/);
+    const count = runsIn(a, 'runs.txt').length;
+    await waitFor(() => runsIn(a, 'runs.txt').length > count, 4000, 'the loaded schedule to keep running');
     await stopAll(a);
   });
 });

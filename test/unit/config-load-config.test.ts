@@ -178,7 +178,7 @@ describe('loadConfig: options and local', () => {
       Procfile:
         'job1__AT__*/5 * * * * *: echo 1\n' +
         'job2__AT__*/10 * * * * *: echo 2\n' +
-        'job__aT__*/5 * * * * *: echo 3\n' +
+        'job__aT__daily: echo 3\n' +
         'web: serve\n',
       'Procfile.options': 'processes:\n  job2: {at: "0 3 * * *"}\n  web: {at: "@hourly"}\n',
     });
@@ -188,7 +188,7 @@ describe('loadConfig: options and local', () => {
       [
         ['job1', '*/5 * * * * *'],
         ['job2', '0 3 * * *'],
-        ['job__aT__*/5 * * * * *', undefined],
+        ['job__aT__daily', undefined],
         ['web', '@hourly'],
       ],
     );
@@ -305,7 +305,7 @@ describe('loadConfig: errors', () => {
     const root = app({ Procfile: 'web: x\n', 'Procfile.options': 'processes:\n  web:\n    quantity: two\n' });
     const error = failure({ root });
     assert.equal(error.code, 'CONFIG_INVALID');
-    const expected = `${root}/Procfile.options:3: processes.web.quantity must be a whole number >= 0, got "two"`;
+    const expected = `${root}/Procfile.options:3: processes.web.quantity must be a whole number from 0 to 1000, got "two"`;
     assert.equal(error.message, expected);
     const broken = app({ Procfile: 'web: x\n', 'Procfile.local': 'a: [\n' });
     const syntax = failure({ root: broken });

@@ -91,9 +91,9 @@ describe('parseOptions', () => {
 
   const invalid: [string, string, RegExp][] = [
     ['a word as quantity', 'app_name: x\nprocesses:\n  web:\n    quantity: two\n',
-      /^\/app\/Procfile\.options:4: processes\.web\.quantity must be a whole number >= 0, got "two"$/],
+      /^\/app\/Procfile\.options:4: processes\.web\.quantity must be a whole number from 0 to 1000, got "two"$/],
     ['a negative quantity', 'processes:\n  web:\n    quantity: -1\n',
-      /:3: processes\.web\.quantity must be a whole number >= 0, got -1$/],
+      /:3: processes\.web\.quantity must be a whole number from 0 to 1000, got -1$/],
     ['a fractional quantity', 'processes:\n  web:\n    quantity: 1.5\n', /:3: processes\.web\.quantity .* got 1\.5$/],
     ['an unknown restart mode', 'processes:\n  web:\n    restart_mode: TERM\n',
       /:3: processes\.web\.restart_mode must be one of term-start, start-term, usr1, usr2, got "TERM"$/],

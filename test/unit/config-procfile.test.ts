@@ -46,15 +46,13 @@ describe('parseProcfile', () => {
   });
 
   it('splits at the first __AT__ only', () => {
-    const [entry] = entries('a__AT__b__AT__c: x\n');
-    assert.equal(entry!.name, 'a');
-    assert.equal(entry!.schedule, 'b__AT__c');
+    assert.match(failure('a__AT__b__AT__c: x\n').message, /the schedule 'b__AT__c' of process 'a' is not a valid cron schedule/);
   });
 
   it('treats job__aT__ as an ordinary name', () => {
-    const list = entries('job__aT__*/5 * * * * *: echo hi\n');
+    const list = entries('job__aT__daily: echo hi\n');
     assert.equal(list.length, 1);
-    assert.equal(list[0]!.name, 'job__aT__*/5 * * * * *');
+    assert.equal(list[0]!.name, 'job__aT__daily');
     assert.equal(list[0]!.schedule, undefined);
   });
 

@@ -5,7 +5,7 @@ import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
-import { holdSupervisorLock } from '../../daemon/supervisor-lock.js';
+import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../daemon/supervisor-lock.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
 import { readEnvFile } from '../../config/env-file.js';
 import { ProcodileError, supervisorElsewhere } from '../../errors.js';
@@ -71,6 +71,7 @@ function tailOfLog(path: string): string {
 async function startDaemon(ctx: CommandContext): Promise<number> {
   const { app, term } = ctx;
   const pid = spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app.logPath);
+  handOverSupervisorLock(app.pidRoot, pid);
   term.out(`Started Procodile supervisor with PID ${pid}`);
   const deadline = Date.now() + DAEMON_READY_MS;
   while (Date.now() < deadline) {
@@ -123,9 +124,12 @@ export const runStart: CommandHandler = async (ctx) => {
   }
   // Before anything is written: a root supervisor refuses directories another user controls.
   prepareRuntimeDirectories(app, foreground);
-  // The supervisor-to-be holds the lock before it tidies the pid directory, so that a second
-  // `start` racing this one can never delete the files of the supervisor that won.
-  if (isDaemon || foreground) holdSupervisorLock(app.pidRoot);
+  // The lock is held before the pid directory is tidied, so that a second `start` racing this
+  // one can never delete the files of the supervisor that won. A background start takes it
+  // here and hands it to its daemon, which reads the configuration again before it runs: a
+  // large configuration must not leave a window in which a second daemon can start.
+  if (isDaemon) await claimSupervisorLock(app.pidRoot);
+  else holdSupervisorLock(app.pidRoot);
   const tidy = tidyPidDirectory(app, args.options.clean === true);
   if (!tidy.ok) throw tidy.error;
   if (!isDaemon) for (const line of tidy.value) term.out(line);
