@@ -1,7 +1,7 @@
 // Help texts: the command list, per-command option help (scenarios 21-22), invalid command.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createColors } from '../../src/cli/colors.js';
+import { createColors } from '../../src/logging/colors.js';
 import { COMMAND_NAMES } from '../../src/cli/args.js';
 import { renderCommandHelp, renderHelp, renderInvalidCommand } from '../../src/cli/help.js';
 
