@@ -5,7 +5,7 @@ import { resolveAppLocation } from '../config/app-resolution.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/types.js';
 import { ensurePidDirectory } from '../daemon/pid-directory.js';
-import { ProcodileError } from '../errors.js';
+import { ProcodileError, type Result } from '../errors.js';
 import { VERSION } from '../version.js';
 import { loadAllCommands, loadCommand } from './command-registry.js';
 import type { Command, CommandRun } from './define-command.js';
@@ -28,7 +28,7 @@ async function loadApp(args: ParsedArgs, command: Command, term: Terminal): Prom
       ? (await import('../config/runtime-paths.js')).runtimePaths(location.value)
       : undefined;
     if (fallback === undefined || !existsSync(fallback.supervisorPidPath)) throw config.error;
-    // restart, reload and check_concurrency hear of the error from the supervisor itself.
+    // With `supervisor-reports`, the supervisor re-reads the files and reports the error itself.
     if (command.brokenConfig === 'use-pid-directory') {
       term.err(term.errColor.yellow(`Warning: ${config.error.message}`));
       term.err(
@@ -48,7 +48,7 @@ function cliPath(): string {
 }
 
 /** The command word's definition is loaded first: it says which options the rest of argv may hold. */
-async function parseCommandLine(argv: string[]): Promise<{ parsed: ReturnType<typeof parseArgs>; command?: Command }> {
+async function parseCommandLine(argv: string[]): Promise<{ parsed: Result<ParsedArgs>; command?: Command }> {
   const word = findCommandWord(argv);
   const command = word === undefined ? undefined : await loadCommand(word);
   return { parsed: parseArgs(argv, command === undefined ? [] : [command]), command };

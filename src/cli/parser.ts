@@ -50,7 +50,7 @@ class ArgvScanner {
   readonly global: GlobalOptions = { help: false, version: false };
   readonly options: Record<string, string | true> = {};
   readonly leftovers: string[] = [];
-  /** Set by -h/-v: Procodile prints help or version the moment it meets them, ignoring the rest. */
+  /** Set by -h/-v (Procodile prints help or version the moment it meets them, ignoring the rest), and by the command word when that is all the scan looks for. */
   stopped = false;
   private known = knownOptions(undefined);
   private index = 0;
