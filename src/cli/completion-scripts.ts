@@ -1,7 +1,9 @@
-// The bash, zsh and fish completion scripts, written from the command table so that a new
+// The bash, zsh and fish completion scripts, written from the command definitions so that a new
 // command or option is completed the day it is added. Process names come from the user's
 // Procfile at completion time, through `procodile completion --processes`.
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './command-table.js';
+import { GLOBAL_OPTIONS } from './args.js';
+import type { Command } from './define-command.js';
+import type { OptionSpec } from './option-spec.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -12,7 +14,7 @@ type ValueKind = { kind: 'processes' } | { kind: 'directory' } | { kind: 'file' 
 function valueKind(spec: OptionSpec): ValueKind | undefined {
   if (spec.value === 'none') return undefined;
   if (spec.long === 'processes' || spec.long === 'process') return { kind: 'processes' };
-  if (spec.choices !== undefined) return { kind: 'choice', choices: spec.choices };
+  if (spec.value === 'required' && spec.choices !== undefined) return { kind: 'choice', choices: spec.choices };
   if (spec.long === 'root') return { kind: 'directory' };
   if (spec.placeholder === 'PATH' || spec.placeholder === 'FILE') return { kind: 'file' };
   return { kind: 'text' };
@@ -25,19 +27,24 @@ function flags(spec: OptionSpec): string[] {
 const allFlags = (specs: readonly OptionSpec[]): string => specs.flatMap(flags).join(' ');
 const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 const fishQuote = (text: string): string => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-const sorted = (): CommandSpec[] => [...COMMANDS].sort((a, b) => a.name.localeCompare(b.name));
+const sorted = (commands: readonly Command[]): Command[] => [...commands].sort((a, b) => a.name.localeCompare(b.name));
 const SHELL_CHOICES = SHELLS.join(' ');
+/** Commands whose words are a command line of their own (exec, run): files, not our options. */
+const commandLineCommands = (commands: readonly Command[]): string[] =>
+  sorted(commands)
+    .filter((c) => c.extraWords === 'command-line')
+    .map((c) => c.name);
 // The words that choose the application: they are passed on when asking for process names.
 const APP_FLAGS = ['-r', '--root', '--procfile'];
 
 /** `case` arms (bash and zsh share the syntax) completing the word after a value-taking option. */
-function valueArms(complete: (value: ValueKind) => string): string[] {
+function valueArms(commands: readonly Command[], complete: (value: ValueKind) => string): string[] {
   const arms: string[] = [];
   for (const spec of GLOBAL_OPTIONS) {
     const value = valueKind(spec);
     if (value !== undefined) arms.push(`      *:${flags(spec).join('|*:')}) ${complete(value)}; return ;;`);
   }
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     for (const spec of command.options) {
       const value = valueKind(spec);
       if (value === undefined) continue;
@@ -61,7 +68,7 @@ const SCAN_WORDS = (first: string, last: string): string => `  local cmd="" i wo
     esac
   done`;
 
-export function bashScript(): string {
+export function bashScript(commands: readonly Command[]): string {
   const complete = (value: ValueKind): string => {
     switch (value.kind) {
       case 'processes':
@@ -91,21 +98,21 @@ _procodile() {
   local -a words=("\${COMP_WORDS[@]}")
 ${SCAN_WORDS('1', 'COMP_CWORD')}
   COMPREPLY=()
-  case "$cmd" in exec|run) [[ $cur != -* ]] && return ;; esac
+  case "$cmd" in ${commandLineCommands(commands).join('|')}) [[ $cur != -* ]] && return ;; esac
   case "$cmd:$prev" in
-${valueArms(complete).join('\n')}
+${valueArms(commands, complete).join('\n')}
   esac
   if [[ $cur == -* ]]; then
     local options=${quote(allFlags(GLOBAL_OPTIONS))}
     case "$cmd" in
-${sorted()
+${sorted(commands)
   .filter((c) => c.options.length > 0)
   .map((c) => `      ${c.name}) options+=" ${allFlags(c.options)}" ;;`)
   .join('\n')}
     esac
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W ${quote(sorted().map((c) => c.name).join(' '))} -- "$cur"))
+    COMPREPLY=($(compgen -W ${quote(sorted(commands).map((c) => c.name).join(' '))} -- "$cur"))
   elif [[ $cmd == completion ]]; then
     COMPREPLY=($(compgen -W ${quote(SHELL_CHOICES)} -- "$cur"))
   fi
@@ -114,7 +121,7 @@ complete -o default -F _procodile procodile
 `;
 }
 
-export function zshScript(): string {
+export function zshScript(commands: readonly Command[]): string {
   const complete = (value: ValueKind): string => {
     switch (value.kind) {
       case 'processes':
@@ -129,7 +136,7 @@ export function zshScript(): string {
         return ':';
     }
   };
-  const commands = sorted().map((c) => quote(`${c.name}:${c.description}`));
+  const described = sorted(commands).map((c) => quote(`${c.name}:${c.description}`));
   return `#compdef procodile
 # procodile completion for zsh. Load it with: source <(procodile completion zsh)
 # (after compinit), or save it as _procodile in a directory of your fpath.
@@ -143,15 +150,15 @@ _procodile_processes() {
 _procodile() {
   local cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}"
 ${SCAN_WORDS('2', 'CURRENT')}
-  case "$cmd" in exec|run) [[ $cur != -* ]] && { _files; return } ;; esac
+  case "$cmd" in ${commandLineCommands(commands).join('|')}) [[ $cur != -* ]] && { _files; return } ;; esac
   case "$cmd:$prev" in
-${valueArms(complete).join('\n')}
+${valueArms(commands, complete).join('\n')}
   esac
   if [[ $cur == -* ]]; then
     local -a options
     options=(${allFlags(GLOBAL_OPTIONS)})
     case "$cmd" in
-${sorted()
+${sorted(commands)
   .filter((c) => c.options.length > 0)
   .map((c) => `      ${c.name}) options+=(${allFlags(c.options)}) ;;`)
   .join('\n')}
@@ -159,7 +166,7 @@ ${sorted()
     compadd -- $options
   elif [[ -z $cmd ]]; then
     local -a commands
-    commands=(${commands.join(' ')})
+    commands=(${described.join(' ')})
     _describe command commands
   elif [[ $cmd == completion ]]; then
     compadd -- ${SHELL_CHOICES}
@@ -174,7 +181,7 @@ fi
 `;
 }
 
-export function fishScript(): string {
+export function fishScript(commands: readonly Command[]): string {
   const complete = (value: ValueKind | undefined): string => {
     if (value === undefined) return '';
     switch (value.kind) {
@@ -247,23 +254,24 @@ function __procodile_processes
 end
 
 complete -c procodile -f
-${sorted()
+${sorted(commands)
   .map((c) => `complete -c procodile -n __procodile_needs_command -a ${c.name} -d ${fishQuote(c.description)}`)
   .join('\n')}
 ${GLOBAL_OPTIONS.map((spec) => option(spec, '')).join('\n')}
-${COMMANDS.flatMap((c) => c.options.map((spec) => option(spec, ` -n '__procodile_using ${c.name}'`))).join('\n')}
+${commands.flatMap((c) => c.options.map((spec) => option(spec, ` -n '__procodile_using ${c.name}'`))).join('\n')}
 complete -c procodile -n '__procodile_using completion' -a ${fishQuote(SHELL_CHOICES)}
-complete -c procodile -n '__procodile_using exec run' -F
+complete -c procodile -n '__procodile_using ${commandLineCommands(commands).join(' ')}' -F
 `;
 }
 
-export function completionScript(shell: Shell): string {
+/** `commands`: every command's definition (see loadAllCommands). */
+export function completionScript(shell: Shell, commands: readonly Command[]): string {
   switch (shell) {
     case 'bash':
-      return bashScript();
+      return bashScript(commands);
     case 'zsh':
-      return zshScript();
+      return zshScript(commands);
     case 'fish':
-      return fishScript();
+      return fishScript(commands);
   }
 }

@@ -1,7 +1,8 @@
 // The help texts: the command list (`procodile help`), one command's options (`start --help`)
-// and the unknown-command message. Built from the command table; returned, never printed.
-import type { CommandName } from './args.js';
-import { COMMANDS, GLOBAL_OPTIONS, commandSpec, type OptionSpec } from './command-table.js';
+// and the unknown-command message. Built from the command definitions; returned, never printed.
+import { GLOBAL_OPTIONS } from './args.js';
+import type { Command } from './define-command.js';
+import type { OptionSpec } from './option-spec.js';
 import type { Colors } from './terminal.js';
 
 // The npm page shows the package's README.
@@ -10,8 +11,8 @@ const COMMAND_COLUMN = 18;
 // Procodile 2's option parser puts descriptions in column 37; wider flags push them further.
 const MIN_FLAG_COLUMN = 33;
 
-export function renderHelp(colors: Colors, version: string): string {
-  const commands = [...COMMANDS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function renderHelp(colors: Colors, version: string, all: readonly Command[]): string {
+  const commands = [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return [
     colors.bgMagenta(colors.white(`Welcome to Procodile v${version}`)),
     `For documentation see the README at ${DOCS_URL}`,
@@ -29,7 +30,7 @@ export function renderHelp(colors: Colors, version: string): string {
 function flagText(spec: OptionSpec): string {
   // Long-only options are indented so every `--name` lines up under `-x, --name`.
   const names = spec.short === undefined ? `    --${spec.long}` : `-${spec.short}, --${spec.long}`;
-  if (spec.value === 'none' || spec.placeholder === undefined) return names;
+  if (spec.value === 'none') return names;
   return spec.value === 'optional' ? `${names} [${spec.placeholder}]` : `${names} ${spec.placeholder}`;
 }
 
@@ -37,12 +38,11 @@ function optionLines(specs: readonly OptionSpec[], width: number, colors: Colors
   return specs.map((spec) => `    ${colors.blue(flagText(spec).padEnd(width))}${spec.help}`);
 }
 
-export function renderCommandHelp(command: CommandName, colors: Colors): string {
-  const spec = commandSpec(command);
+export function renderCommandHelp(spec: Command, colors: Colors): string {
   const all = [...GLOBAL_OPTIONS, ...spec.options];
   const width = Math.max(MIN_FLAG_COLUMN, ...all.map((o) => flagText(o).length + 2));
   const lines = [
-    `Usage: procodile ${command} [options]`,
+    `Usage: procodile ${spec.name} [options]`,
     '',
     'Global options (can be used before or after the subcommand):',
     ...optionLines(GLOBAL_OPTIONS, width, colors),

@@ -1,15 +1,18 @@
-// Turns argv into ParsedArgs following Procodile 2's rules (spec 2.1), plus the parsers for
-// the values of `-p/--processes` and `--ports`.
+// Turns argv into ParsedArgs following Procodile 2's rules (spec 2.1). The command word is
+// found first, with the global options alone; its definition then tells the rest of the scan
+// which options it takes and what its other words are.
 import { fail, ok, type Result } from '../errors.js';
-import type { CommandName, GlobalOptions, ParsedArgs } from './args.js';
-import {
-  GLOBAL_OPTIONS,
-  NO_EXTRA_ARGS_COMMANDS,
-  PASSTHROUGH_COMMANDS,
-  commandSpec,
-  isCommandName,
-  type OptionSpec,
-} from './command-table.js';
+import { GLOBAL_OPTIONS, type CommandArgs, type GlobalOptions } from './args.js';
+import { isCommandName, type CommandName } from './command-registry.js';
+import type { Command } from './define-command.js';
+import type { OptionSpec } from './option-spec.js';
+
+export interface ParsedArgs extends CommandArgs {
+  /** The recognised command, if any. */
+  command?: CommandName;
+  /** The first leftover word when no command word was recognised. */
+  invalidCommand?: string;
+}
 
 /** Options known at a point of the scan: the global ones, plus the command's once it is seen. */
 interface KnownOptions {
@@ -17,8 +20,8 @@ interface KnownOptions {
   byShort: Map<string, OptionSpec>;
 }
 
-function knownOptions(command: CommandName | undefined): KnownOptions {
-  const specs = command === undefined ? GLOBAL_OPTIONS : [...GLOBAL_OPTIONS, ...commandSpec(command).options];
+function knownOptions(command: Command | undefined): KnownOptions {
+  const specs = command === undefined ? GLOBAL_OPTIONS : [...GLOBAL_OPTIONS, ...command.options];
   const byLong = new Map<string, OptionSpec>();
   const byShort = new Map<string, OptionSpec>();
   for (const spec of specs) {
@@ -43,15 +46,24 @@ const isGlobal = (spec: OptionSpec): boolean => GLOBAL_OPTIONS.includes(spec);
 
 class ArgvScanner {
   command: CommandName | undefined;
+  private definition: Command | undefined;
   readonly global: GlobalOptions = { help: false, version: false };
   readonly options: Record<string, string | true> = {};
   readonly leftovers: string[] = [];
-  /** Set by -h/-v: Procodile prints help or version the moment it meets them, ignoring the rest. */
+  /** Set by -h/-v (Procodile prints help or version the moment it meets them, ignoring the rest), and by the command word when that is all the scan looks for. */
   stopped = false;
   private known = knownOptions(undefined);
   private index = 0;
 
-  constructor(private readonly argv: readonly string[]) {}
+  /**
+   * `commands`: the definitions loaded so far; the command word's must be among them.
+   * `stopAtCommand`: end the scan at the command word (to learn which definition to load).
+   */
+  constructor(
+    private readonly argv: readonly string[],
+    private readonly commands: readonly Command[],
+    private readonly stopAtCommand = false,
+  ) {}
 
   run(): Result<void> {
     while (this.index < this.argv.length && !this.stopped) {
@@ -81,12 +93,18 @@ class ArgvScanner {
   }
 
   private isPassthrough(): boolean {
-    return this.command !== undefined && PASSTHROUGH_COMMANDS.includes(this.command);
+    return this.definition?.extraWords === 'command-line';
   }
 
   private selectCommand(name: CommandName): void {
     this.command = name;
-    this.known = knownOptions(name);
+    if (this.stopAtCommand) {
+      this.stopped = true;
+      return;
+    }
+    this.definition = this.commands.find((c) => c.name === name);
+    if (this.definition === undefined) throw new Error(`Internal error: the definition of ${name} was not loaded before parsing`);
+    this.known = knownOptions(this.definition);
   }
 
   private longOption(word: string): Result<void> {
@@ -136,11 +154,11 @@ class ArgvScanner {
       this.index++;
       return this.record(spec, next, flag);
     }
-    return this.record(spec, spec.defaultValue ?? true, flag);
+    return this.record(spec, spec.defaultValue, flag);
   }
 
   private record(spec: OptionSpec, value: string | true, flag: string): Result<void> {
-    if (typeof value === 'string' && spec.choices !== undefined && !spec.choices.includes(value)) {
+    if (typeof value === 'string' && spec.value === 'required' && spec.choices !== undefined && !spec.choices.includes(value)) {
       return fail('INVALID_ARGUMENT', `Invalid value '${value}' for ${flag}; expected ${spec.choices.join(' or ')}`);
     }
     if (isGlobal(spec)) {
@@ -148,7 +166,7 @@ class ArgvScanner {
       return ok(undefined);
     }
     this.options[spec.long] = value;
-    for (const implied of spec.implies ?? []) this.options[implied] = true;
+    if (spec.value === 'none') for (const implied of spec.implies ?? []) this.options[implied] = true;
     return ok(undefined);
   }
 
@@ -166,11 +184,22 @@ class ArgvScanner {
 }
 
 /**
- * Parses the words after `procodile`. Global options are accepted anywhere, command options
- * only after the command word; `-h`/`-v` end the scan as Procodile 2 does.
+ * The command word of argv, read as the full parse will read it (`-r status start` is `start`),
+ * so that its definition can be loaded before the parse; undefined when there is none.
  */
-export function parseArgs(argv: readonly string[]): Result<ParsedArgs> {
-  const scanner = new ArgvScanner(argv);
+export function findCommandWord(argv: readonly string[]): CommandName | undefined {
+  const scanner = new ArgvScanner(argv, [], true);
+  // A mistake before the command word is reported by the full parse, which meets it too.
+  return scanner.run().ok ? scanner.command : undefined;
+}
+
+/**
+ * Parses the words after `procodile`. Global options are accepted anywhere, command options
+ * only after the command word; `-h`/`-v` end the scan as Procodile 2 does. `commands` must hold
+ * the definition of the command word (see findCommandWord).
+ */
+export function parseArgs(argv: readonly string[], commands: readonly Command[]): Result<ParsedArgs> {
+  const scanner = new ArgvScanner(argv, commands);
   const scanned = scanner.run();
   if (!scanned.ok) return scanned;
   const parsed: ParsedArgs = {
@@ -199,75 +228,14 @@ export function commandForHelp(argv: readonly string[]): CommandName | undefined
 }
 
 /** `start`, `stop` and `restart` take processes through `-p` only; stray words are a mistake. */
-export function rejectExtraArgs(parsed: ParsedArgs): Result<void> {
-  const { command, extraArgs } = parsed;
-  if (command === undefined || !NO_EXTRA_ARGS_COMMANDS.includes(command) || extraArgs.length === 0) {
+export function rejectExtraArgs(parsed: ParsedArgs, command: Command | undefined): Result<void> {
+  const { extraArgs } = parsed;
+  if (command === undefined || command.extraWords !== 'rejected' || extraArgs.length === 0) {
     return ok(undefined);
   }
   return fail(
     'INVALID_ARGUMENT',
-    `Invalid argument(s) for \`${command}\`: ${extraArgs.join(' ')}. Use \`-p/--processes\` to target processes.`,
+    `Invalid argument(s) for \`${command.name}\`: ${extraArgs.join(' ')}. Use \`-p/--processes\` to target processes.`,
   );
 }
 
-export interface ProcessSelector {
-  name: string;
-  /** Set for `NAME.N`: only instance N of NAME. */
-  instance?: number;
-}
-
-// Only a trailing `.digits` is an instance number, as the supervisor reads it, so a process
-// called `app4.25.new` can still be named (spec 2.4, Q6).
-const INSTANCE_SUFFIX = /^(.+)\.(\d+)$/;
-
-/** Parses `-p a,b.2,c`: comma-separated, trimmed, duplicates removed. */
-export function parseProcessSelectors(value: string): Result<ProcessSelector[]> {
-  const selectors: ProcessSelector[] = [];
-  const seen = new Set<string>();
-  for (const raw of value.split(',')) {
-    const element = raw.trim();
-    if (element === '') continue;
-    const match = INSTANCE_SUFFIX.exec(element);
-    const instance = match?.[2] === undefined ? undefined : Number(match[2]);
-    const selector: ProcessSelector =
-      match?.[1] !== undefined && instance !== undefined && Number.isSafeInteger(instance)
-        ? { name: match[1], instance }
-        : { name: element };
-    const key = selector.instance === undefined ? selector.name : `${selector.name}.${selector.instance}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    selectors.push(selector);
-  }
-  if (selectors.length === 0) return fail('INVALID_ARGUMENT', 'No process names provided');
-  return ok(selectors);
-}
-
-const MAX_PORT = 65535;
-
-/** Parses `--ports app1:3001,app2:0`; port 0 asks for a random free port. */
-export function parsePortAllocations(value: string): Result<Record<string, number>> {
-  const allocations: Record<string, number> = {};
-  const segments = value
-    .split(',')
-    .map((segment) => segment.trim())
-    .filter((segment) => segment !== '');
-  if (segments.length === 0) return fail('INVALID_ARGUMENT', 'No port specified, e.g. app1:3001,app2:3002');
-  for (const segment of segments) {
-    const colon = segment.indexOf(':');
-    if (colon === -1) return fail('INVALID_ARGUMENT', 'No port specified, e.g. app1:3001,app2:3002');
-    const name = segment.slice(0, colon).trim();
-    const portText = segment.slice(colon + 1).trim();
-    if (name === '') {
-      return fail('INVALID_ARGUMENT', `No process name given for '${segment}' in --ports, e.g. app1:3001`);
-    }
-    const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
-    if (!Number.isInteger(port) || port > MAX_PORT) {
-      return fail(
-        'INVALID_ARGUMENT',
-        `Invalid port '${portText}' for ${name} in --ports: expected a number from 0 to ${MAX_PORT}`,
-      );
-    }
-    allocations[name] = port;
-  }
-  return ok(allocations);
-}

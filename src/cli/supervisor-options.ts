@@ -6,13 +6,29 @@ import type { StatusReply } from '../control/protocol.js';
 import { ProcodileError } from '../errors.js';
 import type { RunOptions } from '../daemon/run-supervisor.js';
 import { VERSION } from '../version.js';
-import type { CommandContext } from './context.js';
-import { parsePortAllocations, parseProcessSelectors } from './parser.js';
+import type { CommandContext } from './define-command.js';
+import { parsePortAllocations, parseProcessSelectors } from './option-values.js';
 import { wantsColor } from './terminal.js';
 
-export function processNames(ctx: CommandContext): string[] | undefined {
-  const value = ctx.args.options.processes;
-  if (typeof value !== 'string') return undefined;
+/** The options of `start` a new supervisor runs with. */
+export interface StartOptions {
+  readonly processes: string | undefined;
+  readonly tag: string | undefined;
+  readonly noProcesses: boolean;
+  readonly noRespawn: boolean;
+  readonly stopWhenNone: boolean;
+  readonly proxy: boolean;
+  readonly ports: string | undefined;
+  readonly envFile: string | undefined;
+  readonly dev: boolean;
+}
+
+/** What a command with these options receives (CommandContext, whatever its other options). */
+type ContextWith<O> = Pick<CommandContext, 'app' | 'env' | 'cwd'> & { options: O };
+
+export function processNames(ctx: { options: { readonly processes: string | undefined } }): string[] | undefined {
+  const value = ctx.options.processes;
+  if (value === undefined) return undefined;
   const selectors = parseProcessSelectors(value);
   if (!selectors.ok) throw selectors.error;
   return selectors.value.map((s) => (s.instance === undefined ? s.name : `${s.name}.${s.instance}`));
@@ -48,37 +64,37 @@ export function validateProcessNames(config: AppConfig, selectors: string[] | un
   }
 }
 
-export function envFilePath(ctx: CommandContext): string | undefined {
-  const value = ctx.args.options['env-file'];
+export function envFilePath(ctx: ContextWith<{ readonly envFile: string | undefined }>): string | undefined {
+  const value = ctx.options.envFile;
   if (value === undefined) return undefined;
-  const file = value === true || value === '' ? '.env' : value;
+  const file = value === '' ? '.env' : value;
   return isAbsolute(file) ? file : join(ctx.app.root, file);
 }
 
-export function portAllocations(ctx: CommandContext): Record<string, number> {
-  const value = ctx.args.options.ports;
-  if (typeof value !== 'string') return {};
+export function portAllocations(ctx: { options: { readonly ports: string | undefined } }): Record<string, number> {
+  const value = ctx.options.ports;
+  if (value === undefined) return {};
   const parsed = parsePortAllocations(value);
   if (!parsed.ok) throw parsed.error;
   return parsed.value;
 }
 
-export function supervisorRunOptions(ctx: CommandContext, foreground: boolean): RunOptions {
-  const o = ctx.args.options;
-  const dev = o.dev === true;
+export function supervisorRunOptions(ctx: ContextWith<StartOptions>, foreground: boolean): RunOptions {
+  const o = ctx.options;
+  const dev = o.dev;
   const names = processNames(ctx);
   const app = ctx.app;
   const location = { root: app.root, procfile: app.procfilePath };
   return {
     version: VERSION,
     foreground,
-    respawn: !(dev || o['no-respawn'] === true),
-    stopWhenNone: dev || o['stop-when-none'] === true,
-    proxy: dev || o.proxy === true,
+    respawn: !(dev || o.noRespawn),
+    stopWhenNone: dev || o.stopWhenNone,
+    proxy: dev || o.proxy,
     envFile: envFilePath(ctx),
     portAllocations: portAllocations(ctx),
-    tag: typeof o.tag === 'string' ? o.tag : undefined,
-    initialProcesses: o['no-processes'] === true ? 'none' : (names ?? 'all'),
+    tag: o.tag,
+    initialProcesses: o.noProcesses ? 'none' : (names ?? 'all'),
     env: ctx.env,
     cwd: ctx.cwd,
     color: foreground && wantsColor(process.stdout, ctx.env),

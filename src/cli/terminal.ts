@@ -1,5 +1,5 @@
 // The CLI's only window onto stdout and stderr, with colour decided once per stream.
-import { createColors, type Colors } from './colors.js';
+import { createColors, type Colors } from '../logging/colors.js';
 
 export type { Colors };
 

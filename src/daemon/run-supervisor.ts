@@ -1,7 +1,7 @@
 // Runs a supervisor in this process, in the foreground or as the daemon: pid file, logger,
 // control socket, signals, and a clean exit once the supervisor is done.
 import { rmSync, writeSync } from 'node:fs';
-import { createColors, type Colors } from '../cli/colors.js';
+import { createColors, type Colors } from '../logging/colors.js';
 import type { AppConfig } from '../config/types.js';
 import type { Result } from '../errors.js';
 import { ControlSocket } from '../control/control-socket.js';

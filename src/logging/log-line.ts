@@ -1,5 +1,5 @@
 // Formats the supervisor's log lines: `HH:MM:SS name | message`, one prefix per line.
-import type { Colors } from '../cli/terminal.js';
+import type { Colors } from './colors.js';
 import type { LogColor } from '../config/types.js';
 
 export const NAME_WIDTH = 18;

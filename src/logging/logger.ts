@@ -1,6 +1,6 @@
 // The supervisor's own voice: system, control and per-instance event lines, written to one
 // sink (the terminal in the foreground, the supervisor log file as a daemon).
-import type { Colors } from '../cli/terminal.js';
+import type { Colors } from './colors.js';
 import type { LogColor } from '../config/types.js';
 import { formatLines } from './log-line.js';
 

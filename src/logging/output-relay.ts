@@ -3,7 +3,7 @@
 // for its end, and a slow terminal pauses the children's pipes instead of growing memory.
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
-import type { Colors } from '../cli/terminal.js';
+import type { Colors } from './colors.js';
 import type { LogColor } from '../config/types.js';
 import { linePrefix } from './log-line.js';
 

@@ -1,9 +1,18 @@
 // Help texts: the command list, per-command option help (scenarios 21-22), invalid command.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createColors } from '../../src/cli/colors.js';
-import { COMMAND_NAMES } from '../../src/cli/args.js';
-import { renderCommandHelp, renderHelp, renderInvalidCommand } from '../../src/cli/help.js';
+import { createColors } from '../../src/logging/colors.js';
+import { COMMAND_NAMES, loadAllCommands } from '../../src/cli/command-registry.js';
+import { renderCommandHelp as renderHelpOf, renderHelp as renderHelpWith, renderInvalidCommand } from '../../src/cli/help.js';
+import type { Colors } from '../../src/logging/colors.js';
+
+const COMMANDS = await loadAllCommands();
+const renderHelp = (colors: Colors, version: string): string => renderHelpWith(colors, version, COMMANDS);
+const renderCommandHelp = (name: string, colors: Colors): string => {
+  const command = COMMANDS.find((c) => c.name === name);
+  assert.ok(command !== undefined, name);
+  return renderHelpOf(command, colors);
+};
 
 const plain = createColors(false);
 const colored = createColors(true);

@@ -1,19 +1,33 @@
 // argv parsing (spec 2.1, scenarios 6-20), process selectors (2.4) and --ports values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMAND_NAMES, type ParsedArgs } from '../../src/cli/args.js';
-import { COMMANDS, GLOBAL_OPTIONS, commandSpec } from '../../src/cli/command-table.js';
-import {
-  commandForHelp,
-  parseArgs,
-  parsePortAllocations,
-  parseProcessSelectors,
-  rejectExtraArgs,
-} from '../../src/cli/parser.js';
+import { GLOBAL_OPTIONS } from '../../src/cli/args.js';
+import { COMMAND_NAMES, loadAllCommands, type CommandName } from '../../src/cli/command-registry.js';
+import type { Command } from '../../src/cli/define-command.js';
+import { parsePortAllocations, parseProcessSelectors } from '../../src/cli/option-values.js';
+import { commandForHelp, findCommandWord, parseArgs, rejectExtraArgs, type ParsedArgs } from '../../src/cli/parser.js';
 import type { ErrorCode, Result } from '../../src/errors.js';
 
+const COMMANDS = await loadAllCommands();
+
+function commandSpec(name: CommandName): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) assert.fail(`no definition for ${name}`);
+  return command;
+}
+
+/** As main.ts parses: the command word first, then argv with that command's definition alone. */
+function parseLine(argv: string[]): Result<ParsedArgs> {
+  const word = findCommandWord(argv);
+  return parseArgs(argv, word === undefined ? [] : [commandSpec(word)]);
+}
+
+function rejectExtra(parsed: ParsedArgs): Result<void> {
+  return rejectExtraArgs(parsed, parsed.command === undefined ? undefined : commandSpec(parsed.command));
+}
+
 function parse(...argv: string[]): ParsedArgs {
-  const result = parseArgs(argv);
+  const result = parseLine(argv);
   if (!result.ok) assert.fail(`expected ${argv.join(' ')} to parse, got ${result.error.message}`);
   return result.value;
 }
@@ -134,7 +148,7 @@ void describe('parseArgs: commands and their options', () => {
   void it('start worker.1 leaves an extra arg that start rejects (scenario 19)', () => {
     const parsed = parse('start', 'worker.1');
     assert.deepEqual(parsed.extraArgs, ['worker.1']);
-    const rejected = rejectExtraArgs(parsed);
+    const rejected = rejectExtra(parsed);
     failure(
       rejected,
       'INVALID_ARGUMENT',
@@ -144,13 +158,13 @@ void describe('parseArgs: commands and their options', () => {
 
   void it('rejectExtraArgs covers start, stop and restart only', () => {
     for (const command of ['stop', 'restart']) {
-      const rejected = rejectExtraArgs(parse(command, 'app1', 'app2'));
+      const rejected = rejectExtra(parse(command, 'app1', 'app2'));
       failure(rejected, 'INVALID_ARGUMENT');
       if (!rejected.ok) assert.match(rejected.error.message, new RegExp(`for \`${command}\`: app1 app2\\.`));
     }
-    assert.equal(rejectExtraArgs(parse('status', 'x')).ok, true);
-    assert.equal(rejectExtraArgs(parse('start', '-p', 'web')).ok, true);
-    assert.equal(rejectExtraArgs(parse('oops')).ok, true);
+    assert.equal(rejectExtra(parse('status', 'x')).ok, true);
+    assert.equal(rejectExtra(parse('start', '-p', 'web')).ok, true);
+    assert.equal(rejectExtra(parse('oops')).ok, true);
   });
 
   void it('an unknown word becomes the invalid command (scenario 20)', () => {
@@ -173,8 +187,8 @@ void describe('parseArgs: commands and their options', () => {
   void it('systemd --mode accepts only simple or oneshot', () => {
     assert.deepEqual(parse('systemd', '--mode', 'oneshot', '--user').options, { mode: 'oneshot', user: true });
     assert.deepEqual(parse('systemd', '--mode=simple').options, { mode: 'simple' });
-    failure(parseArgs(['systemd', '--mode', 'forking']), 'INVALID_ARGUMENT');
-    failure(parseArgs(['systemd', '--mode']), 'MISSING_OPTION_VALUE', 'Missing option for --mode');
+    failure(parseLine(['systemd', '--mode', 'forking']), 'INVALID_ARGUMENT');
+    failure(parseLine(['systemd', '--mode']), 'MISSING_OPTION_VALUE', 'Missing option for --mode');
   });
 
   void it('check --all and log options', () => {
@@ -240,7 +254,7 @@ void describe('parseArgs: exec and run', () => {
   });
 
   void it('an unknown option before the command word is an error, not the command', () => {
-    const parsed = parseArgs(['exec', '-la']);
+    const parsed = parseLine(['exec', '-la']);
     assert.equal(parsed.ok, false);
     if (!parsed.ok) assert.equal(parsed.error.code, 'INVALID_OPTION');
   });
@@ -253,15 +267,15 @@ void describe('parseArgs: exec and run', () => {
 
 void describe('parseArgs: option syntax', () => {
   void it('an option before its command is invalid', () => {
-    failure(parseArgs(['-f', 'start']), 'INVALID_OPTION', 'Invalid option: -f');
-    failure(parseArgs(['--json', 'status']), 'INVALID_OPTION', 'Invalid option: --json');
+    failure(parseLine(['-f', 'start']), 'INVALID_OPTION', 'Invalid option: -f');
+    failure(parseLine(['--json', 'status']), 'INVALID_OPTION', 'Invalid option: --json');
   });
 
   void it('rejects unknown options with the spelling typed', () => {
-    failure(parseArgs(['start', '--bogus']), 'INVALID_OPTION', 'Invalid option: --bogus');
-    failure(parseArgs(['start', '--bogus=1']), 'INVALID_OPTION', 'Invalid option: --bogus=1');
-    failure(parseArgs(['status', '-z']), 'INVALID_OPTION', 'Invalid option: -z');
-    failure(parseArgs(['start', '--dev=yes']), 'INVALID_OPTION', 'Invalid option: --dev=yes');
+    failure(parseLine(['start', '--bogus']), 'INVALID_OPTION', 'Invalid option: --bogus');
+    failure(parseLine(['start', '--bogus=1']), 'INVALID_OPTION', 'Invalid option: --bogus=1');
+    failure(parseLine(['status', '-z']), 'INVALID_OPTION', 'Invalid option: -z');
+    failure(parseLine(['start', '--dev=yes']), 'INVALID_OPTION', 'Invalid option: --dev=yes');
   });
 
   void it('accepts -pVALUE, -p VALUE, --processes VALUE and --processes=VALUE', () => {
@@ -293,8 +307,8 @@ void describe('parseArgs: option syntax', () => {
     assert.deepEqual(parse('start', '-fx').options, { foreground: true, proxy: true });
     assert.deepEqual(parse('start', '-fpweb,worker').options, { foreground: true, processes: 'web,worker' });
     assert.deepEqual(parse('start', '-fp', 'web').options, { foreground: true, processes: 'web' });
-    failure(parseArgs(['start', '-fz']), 'INVALID_OPTION', 'Invalid option: -fz');
-    failure(parseArgs(['stop', '-sf']), 'INVALID_OPTION', 'Invalid option: -sf');
+    failure(parseLine(['start', '-fz']), 'INVALID_OPTION', 'Invalid option: -fz');
+    failure(parseLine(['stop', '-sf']), 'INVALID_OPTION', 'Invalid option: -sf');
   });
 
   void it('bundles may mix global and command letters', () => {
@@ -304,13 +318,13 @@ void describe('parseArgs: option syntax', () => {
   });
 
   void it('reports a missing value with the spelling typed', () => {
-    failure(parseArgs(['-r']), 'MISSING_OPTION_VALUE', 'Missing option for -r');
-    failure(parseArgs(['status', '--root']), 'MISSING_OPTION_VALUE', 'Missing option for --root');
-    failure(parseArgs(['--procfile']), 'MISSING_OPTION_VALUE', 'Missing option for --procfile');
-    failure(parseArgs(['start', '-p']), 'MISSING_OPTION_VALUE', 'Missing option for -p');
-    failure(parseArgs(['start', '-fp']), 'MISSING_OPTION_VALUE', 'Missing option for -p');
-    failure(parseArgs(['restart', '--tag']), 'MISSING_OPTION_VALUE', 'Missing option for --tag');
-    failure(parseArgs(['start', '--ports']), 'MISSING_OPTION_VALUE', 'Missing option for --ports');
+    failure(parseLine(['-r']), 'MISSING_OPTION_VALUE', 'Missing option for -r');
+    failure(parseLine(['status', '--root']), 'MISSING_OPTION_VALUE', 'Missing option for --root');
+    failure(parseLine(['--procfile']), 'MISSING_OPTION_VALUE', 'Missing option for --procfile');
+    failure(parseLine(['start', '-p']), 'MISSING_OPTION_VALUE', 'Missing option for -p');
+    failure(parseLine(['start', '-fp']), 'MISSING_OPTION_VALUE', 'Missing option for -p');
+    failure(parseLine(['restart', '--tag']), 'MISSING_OPTION_VALUE', 'Missing option for --tag');
+    failure(parseLine(['start', '--ports']), 'MISSING_OPTION_VALUE', 'Missing option for --ports');
   });
 
   void it('-h and -v stop the scan, as Procodile 2 prints and exits right there', () => {
@@ -332,7 +346,7 @@ void describe('parseArgs: option syntax', () => {
     assert.deepEqual(parsed.extraArgs, ['--json', '-x', 'a']);
     const start = parse('start', '-f', '--', 'worker.1');
     assert.deepEqual(start.extraArgs, ['worker.1']);
-    assert.equal(rejectExtraArgs(start).ok, false);
+    assert.equal(rejectExtra(start).ok, false);
   });
 
   void it('-- before any command: the next word is the invalid command, not a command', () => {

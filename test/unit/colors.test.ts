@@ -1,7 +1,7 @@
 // Terminal colours: plain text when off, balanced ANSI codes when on, nesting preserved.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createColors } from '../../src/cli/colors.js';
+import { createColors } from '../../src/logging/colors.js';
 
 describe('createColors', () => {
   it('returns the text untouched when colour is off', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createColors } from '../../src/cli/colors.js';
+import { createColors } from '../../src/logging/colors.js';
 import { OutputRelay } from '../../src/logging/output-relay.js';
 
 const colors = createColors(false);

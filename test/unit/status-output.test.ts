@@ -1,7 +1,7 @@
 // The human and one-line views of `status`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createColors } from '../../src/cli/colors.js';
+import { createColors } from '../../src/logging/colors.js';
 import type { StatusReply } from '../../src/control/protocol.js';
 import { messageText, renderSimpleStatus, renderStatus, shortTime } from '../../src/cli/output/status-human.js';
 

@@ -5,22 +5,14 @@ import { findConflicts } from '../../config/conflicts.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { AppConfig } from '../../config/types.js';
 import { ProcodileError } from '../../errors.js';
-import type { ParsedArgs } from '../args.js';
-import type { Terminal } from '../terminal.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 
-export interface CheckInput {
-  args: ParsedArgs;
-  term: Terminal;
-  env: NodeJS.ProcessEnv;
-  /** The current application, when not checking every configured one. */
-  app?: AppConfig;
-}
-
-export function runCheck(input: CheckInput): number {
+/** `app`: the current application, when not checking every configured one. */
+function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>): number {
   const { term } = input;
   const configs: AppConfig[] = [];
   let problems = 0;
-  if (input.args.options.all === true) {
+  if (input.options.all) {
     const path = input.env.PROCODILE_CONFIG ?? DEFAULT_GLOBAL_CONFIG;
     const entries = readGlobalConfig(path);
     if (!entries.ok) throw entries.error;
@@ -46,3 +38,20 @@ export function runCheck(input: CheckInput): number {
   }
   return problems > 0 ? 1 : 0;
 }
+
+const OPTIONS = [
+  {
+    long: 'all',
+    value: 'none',
+    help: 'Check every application listed in /etc/procodile (or PROCODILE_CONFIG)',
+  },
+] as const;
+
+export const checkCommand = defineCommand({
+  name: 'check',
+  description: 'Validate the configuration and find conflicts between applications',
+  options: OPTIONS,
+  // Reading only: `check` of an app that never ran creates nothing, and runs as whoever asks.
+  behaviour: { loadsApp: { unless: 'all' }, createsPidDirectory: false, runsAsConfiguredUser: false },
+  run: runCheck,
+});

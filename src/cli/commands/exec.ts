@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { ProcodileError } from '../../errors.js';
 import { stripLauncherVariables } from '../../proc/env-hygiene.js';
 import { toInvocation } from '../../supervisor/command-line.js';
-import type { CommandContext, CommandHandler } from '../context.js';
+import { defineCommand, type Command, type CommandContext } from '../define-command.js';
 
 const BANNER_INDENT = ' '.repeat(13);
 
@@ -48,12 +48,12 @@ function shellWord(word: string): string {
 // One word is a command line of its own (`exec "ls -la | wc"`), as in Procodile. Several words
 // arrive already split by the user's shell, so each is quoted back: `run -- sh -c 'exit 3'`
 // runs exactly that, instead of `sh -c exit 3`.
-export const runExec: CommandHandler = (ctx) => {
+function runExec(ctx: CommandContext): Promise<number> {
   const words = ctx.args.extraArgs;
   return runInApp(ctx, words.length === 1 ? (words[0] ?? '') : words.map(shellWord).join(' '));
-};
+}
 
-export const runConsole: CommandHandler = (ctx) => {
+function runConsole(ctx: CommandContext): Promise<number> {
   const command = ctx.app.consoleCommand;
   if (command === undefined || command.trim() === '') {
     throw new ProcodileError(
@@ -62,7 +62,7 @@ export const runConsole: CommandHandler = (ctx) => {
     );
   }
   return runInApp(ctx, command);
-};
+}
 
 async function runInApp(ctx: CommandContext, words: string): Promise<number> {
   const prefix = ctx.app.execPrefix;
@@ -151,3 +151,27 @@ function dieLike(signal: NodeJS.Signals): number {
   }
   return 128 + (constants.signals[signal] ?? 0);
 }
+
+const COMMAND_LINE_NOTE =
+  "Options (-r, --procfile) go before the command, or before a `--`; from the command's first word on, every word is the command's.";
+
+// `run` is Procodile's other name for `exec`.
+const execUnder = (name: string): Command =>
+  defineCommand({
+    name,
+    description: 'Execute a command within the environment',
+    options: [],
+    note: COMMAND_LINE_NOTE,
+    behaviour: { extraWords: 'command-line' },
+    run: runExec,
+  });
+
+export const execCommand = execUnder('exec');
+export const runCommand = execUnder('run');
+
+export const consoleCommand = defineCommand({
+  name: 'console',
+  description: 'Open a console within the environment',
+  options: [],
+  run: runConsole,
+});

@@ -10,7 +10,7 @@ import { readRecord, recordPath, type InstanceRecord } from '../../supervisor/ad
 import { ownedMembers } from '../../supervisor/group-sweeper.js';
 import { readPidFile } from '../../supervisor/pid-files.js';
 import { isProcodileProcess } from '../../daemon/supervisor-lock.js';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 
 /** The recorded instance's group, if it still is that group (its leader is the recorded process, or gone). */
 function recordedGroupHas(record: InstanceRecord, pid: number): boolean {
@@ -19,7 +19,7 @@ function recordedGroupHas(record: InstanceRecord, pid: number): boolean {
   return ownedMembers({ pgid: record.pgid, leaderStartTime }).some((m) => m.pid === pid && (leaderStartTime === undefined || m.startTime >= leaderStartTime));
 }
 
-export const runKill: CommandHandler = (ctx) => {
+function runKill(ctx: CommandContext): number {
   const { app, term } = ctx;
   const { pidRoot } = app;
   const record = readRecord(pidRoot);
@@ -80,5 +80,13 @@ export const runKill: CommandHandler = (ctx) => {
     }
   }
   rmSync(recordPath(pidRoot), { force: true });
-  return Promise.resolve(0);
-};
+  return 0;
+}
+
+export const killCommand = defineCommand({
+  name: 'kill',
+  description: 'Forcefully kill all managed processes',
+  options: [],
+  behaviour: { brokenConfig: 'use-pid-directory' },
+  run: runKill,
+});

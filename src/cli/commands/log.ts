@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { ProcodileError } from '../../errors.js';
 import type { AppConfig } from '../../config/types.js';
 import { followFile, readLastLines } from '../../logging/tail.js';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 
 const DEFAULT_LINES = 10;
 
@@ -14,14 +14,14 @@ function writeRaw(text: string): void {
   if (text !== '') process.stdout.write(text);
 }
 
-export const runLog: CommandHandler = async (ctx) => {
-  const lines = parseLineCount(ctx.args.options.lines);
-  const path = logFileOf(ctx.app, ctx.args.options.process);
+const runLog = async (ctx: CommandContext<typeof OPTIONS>): Promise<number> => {
+  const lines = parseLineCount(ctx.options.lines);
+  const path = logFileOf(ctx.app, ctx.options.process);
   const size = await sizeOf(path);
   // Reading up to the size just measured and following from that same offset means a line
   // written in between is printed exactly once.
   writeRaw(await withReadErrors(path, readLastLines(path, lines, size)));
-  if (ctx.args.options.follow !== true) return 0;
+  if (!ctx.options.follow) return 0;
 
   const controller = new AbortController();
   const stop = (): void => controller.abort();
@@ -93,3 +93,22 @@ function readError(path: string, error: unknown): ProcodileError {
   const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : error instanceof Error ? error.message : code;
   return new ProcodileError('INVALID_ARGUMENT', `Cannot read ${path}: ${reason ?? 'unknown error'}`, { cause: error });
 }
+
+const OPTIONS = [
+  { long: 'follow', short: 'f', value: 'none', help: 'Keep printing data appended to the log' },
+  { long: 'lines', short: 'n', value: 'required', placeholder: 'LINES', help: 'Number of lines to print (default: 10)' },
+  {
+    long: 'process',
+    short: 'p',
+    value: 'required',
+    placeholder: 'NAME',
+    help: "Show this process's log instead of the supervisor's",
+  },
+] as const;
+
+export const logCommand = defineCommand({
+  name: 'log',
+  description: 'Open/stream a Procodile log file',
+  options: OPTIONS,
+  run: runLog,
+});

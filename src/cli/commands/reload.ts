@@ -4,7 +4,7 @@ import { sendRequest } from '../../control/client.js';
 import type { ReloadChangeJson } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { explainUnreachable } from '../../control/trust.js';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 import { reportIssues } from '../issue-report.js';
 import type { Colors } from '../terminal.js';
 
@@ -37,7 +37,7 @@ export function describeReloadChange(change: ReloadChangeJson, c: Colors): strin
   }
 }
 
-export const runReload: CommandHandler = async (ctx) => {
+async function runReload(ctx: CommandContext): Promise<number> {
   const { app, term } = ctx;
   if (!(await detectSupervisor(app)).running) {
     throw explainUnreachable(app);
@@ -51,4 +51,12 @@ export const runReload: CommandHandler = async (ctx) => {
   }
   await reportIssues(app, term, 1000);
   return 0;
-};
+}
+
+export const reloadCommand = defineCommand({
+  name: 'reload',
+  description: 'Reload Procodile configuration',
+  options: [],
+  behaviour: { brokenConfig: 'supervisor-reports' },
+  run: runReload,
+});

@@ -3,23 +3,20 @@
 import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { explainUnreachable } from '../../control/trust.js';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 import { fetchStatus, reportIssues } from '../issue-report.js';
+import { processesOption, tagOption } from '../option-values.js';
 import { processNames, removedButRunning, validateProcessNames } from '../supervisor-options.js';
 
-export const runRestart: CommandHandler = async (ctx) => {
-  const { app, args, term } = ctx;
+async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> {
+  const { app, options, term } = ctx;
   const names = processNames(ctx);
   if (!(await detectSupervisor(app)).running) {
     throw explainUnreachable(app);
   }
   const before = await fetchStatus(app, 0);
   validateProcessNames(app, names, removedButRunning(before, app));
-  const tag = args.options.tag;
-  const reply = await sendRequest(app, 'restart', {
-    process_names: names,
-    tag: typeof tag === 'string' ? tag : undefined,
-  });
+  const reply = await sendRequest(app, 'restart', { process_names: names, tag: options.tag });
   const c = term.color;
   for (const { previous_instance: old, current_instance: now } of reply.changes) {
     if (old !== null && now !== null) {
@@ -54,4 +51,17 @@ export const runRestart: CommandHandler = async (ctx) => {
   for (const warning of reply.warnings ?? []) term.out(`${c.yellow('Note:')} ${warning}`);
   await reportIssues(app, term, 1000);
   return 0;
-};
+}
+
+const OPTIONS = [
+  processesOption('Only restart the listed processes or instances (NAME or NAME.N)'),
+  tagOption('Tag all restarted processes with the given tag'),
+] as const;
+
+export const restartCommand = defineCommand({
+  name: 'restart',
+  description: 'Restart processes',
+  options: OPTIONS,
+  behaviour: { brokenConfig: 'supervisor-reports', extraWords: 'rejected' },
+  run: runRestart,
+});

@@ -11,8 +11,9 @@ import { readEnvFile } from '../../config/env-file.js';
 import { ProcodileError, supervisorElsewhere } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import { prepareRuntimeDirectories } from '../../runtime/trusted-directories.js';
-import type { CommandContext, CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 import { fetchStatus, renderIssues, reportIssues } from '../issue-report.js';
+import { processesOption, tagOption } from '../option-values.js';
 import {
   portAllocations,
   processNames,
@@ -25,16 +26,16 @@ import {
 const DAEMON_READY_MS = 5000;
 const DAEMON_POLL_MS = 10;
 
-const ALREADY_RUNNING: [string, string][] = [
+const ALREADY_RUNNING: [keyof StartContext['options'], string][] = [
   ['foreground', 'Cannot be started in the foreground because supervisor already running'],
   ['dev', 'Cannot be started in the foreground because supervisor already running'],
-  ['no-respawn', 'Cannot disable respawning because supervisor is already running'],
-  ['stop-when-none', 'Cannot stop supervisor when none running because supervisor is already running'],
+  ['noRespawn', 'Cannot disable respawning because supervisor is already running'],
+  ['stopWhenNone', 'Cannot stop supervisor when none running because supervisor is already running'],
   ['proxy', 'Cannot enable the proxy when the supervisor is running'],
 ];
 
-async function startWithRunningSupervisor(ctx: CommandContext, names: string[] | undefined): Promise<number> {
-  const { app, term, args } = ctx;
+async function startWithRunningSupervisor(ctx: StartContext, names: string[] | undefined): Promise<number> {
+  const { app, term, options } = ctx;
   const status = await fetchStatus(app, 1000);
   if (status !== undefined && status.root !== app.root) {
     throw new ProcodileError(
@@ -44,12 +45,11 @@ async function startWithRunningSupervisor(ctx: CommandContext, names: string[] |
     );
   }
   for (const [flag, message] of ALREADY_RUNNING) {
-    if (args.options[flag] === true) throw new ProcodileError('SUPERVISOR_RUNNING', `${message}. Stop it first with \`procodile stop -s --wait\`.`);
+    if (options[flag]) throw new ProcodileError('SUPERVISOR_RUNNING', `${message}. Stop it first with \`procodile stop -s --wait\`.`);
   }
-  const tag = args.options.tag;
   const reply = await sendRequest(app, 'start_processes', {
     process_names: names,
-    tag: typeof tag === 'string' ? tag : undefined,
+    tag: options.tag,
     port_allocations: portAllocations(ctx),
   });
   if (reply.started_instances.length === 0) term.out('No processes to start.');
@@ -68,7 +68,7 @@ function tailOfLog(path: string): string {
   }
 }
 
-async function startDaemon(ctx: CommandContext): Promise<number> {
+async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
   const pid = spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app.logPath);
   handOverSupervisorLock(app.pidRoot, pid);
@@ -94,19 +94,19 @@ async function startDaemon(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-export const runStart: CommandHandler = async (ctx) => {
-  const { app, args, term } = ctx;
+const runStart = async (ctx: StartContext): Promise<number> => {
+  const { app, options: given, term } = ctx;
   const names = processNames(ctx);
   const isDaemon = ctx.env[DAEMON_MARKER] === '1';
   // A process removed from the Procfile but still running gets its own explanation (spec 2.4).
   const removed = names === undefined || isDaemon ? [] : removedButRunning(await fetchStatus(app, 0), app);
   validateProcessNames(app, names, removed);
-  const foreground = args.options.foreground === true || args.options.dev === true;
+  const foreground = given.foreground || given.dev;
 
   if (!isDaemon) {
     const presence = await detectSupervisor(app);
     if (presence.running) return startWithRunningSupervisor(ctx, names);
-    if (args.options['no-supervisor'] === true) {
+    if (given.noSupervisor) {
       throw new ProcodileError(
         'SUPERVISOR_NOT_RUNNING',
         'Supervisor is not running and cannot be started because --no-supervisor is set',
@@ -130,9 +130,55 @@ export const runStart: CommandHandler = async (ctx) => {
   // large configuration must not leave a window in which a second daemon can start.
   if (isDaemon) await claimSupervisorLock(app.pidRoot);
   else holdSupervisorLock(app.pidRoot);
-  const tidy = tidyPidDirectory(app, args.options.clean === true);
+  const tidy = tidyPidDirectory(app, given.clean);
   if (!tidy.ok) throw tidy.error;
   if (!isDaemon) for (const line of tidy.value) term.out(line);
   if (isDaemon || foreground) return runSupervisor(app, options);
   return startDaemon(ctx);
 };
+
+const OPTIONS = [
+  processesOption('Only start the listed processes'),
+  tagOption('Tag all started processes with the given tag'),
+  { long: 'no-supervisor', value: 'none', help: 'Do not start a supervisor if it is not running' },
+  {
+    long: 'no-processes',
+    value: 'none',
+    help: 'Do not start any processes (only applicable when the supervisor is stopped)',
+  },
+  { long: 'foreground', short: 'f', value: 'none', help: 'Run the supervisor in the foreground' },
+  { long: 'clean', value: 'none', help: 'Remove all previous pid and sock files before starting' },
+  { long: 'no-respawn', value: 'none', help: 'Disable respawning for all processes' },
+  { long: 'stop-when-none', value: 'none', help: 'Stop the supervisor when all processes are stopped' },
+  { long: 'proxy', short: 'x', value: 'none', help: 'Enable the Procodile proxy service' },
+  {
+    long: 'ports',
+    value: 'required',
+    placeholder: 'NAME:PORT,...',
+    help: 'Choose ports to allocate to processes (0 picks a free port)',
+  },
+  {
+    long: 'env-file',
+    value: 'optional',
+    placeholder: 'FILE',
+    defaultValue: '.env',
+    help: 'Load environment variables from FILE, relative to the root (default: .env)',
+  },
+  {
+    long: 'dev',
+    short: 'd',
+    value: 'none',
+    implies: ['foreground', 'proxy', 'stop-when-none', 'no-respawn'],
+    help: 'Run in development mode (foreground, proxy, no respawn, stop when none)',
+  },
+] as const;
+
+type StartContext = CommandContext<typeof OPTIONS>;
+
+export const startCommand = defineCommand({
+  name: 'start',
+  description: 'Starts processes and/or the supervisor',
+  options: OPTIONS,
+  behaviour: { extraWords: 'rejected' },
+  run: runStart,
+});

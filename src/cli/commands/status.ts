@@ -3,17 +3,16 @@ import { sendRequest } from '../../control/client.js';
 import { printableJson } from '../../control/reply.js';
 import { explainUnreachable } from '../../control/trust.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 import { renderIssues } from '../issue-report.js';
 import { renderSimpleStatus, renderStatus } from '../output/status-human.js';
 
-export const runStatus: CommandHandler = async (ctx) => {
-  const { app, args, term } = ctx;
-  const o = args.options;
-  const json = o.json === true || o['json-pretty'] === true;
+async function runStatus(ctx: CommandContext<typeof OPTIONS>): Promise<number> {
+  const { app, options: o, term } = ctx;
+  const json = o.json || o.jsonPretty;
   if (!(await detectSupervisor(app)).running) {
     const why = explainUnreachable(app);
-    if (o.simple === true && !json && why.code === 'SUPERVISOR_NOT_RUNNING') {
+    if (o.simple && !json && why.code === 'SUPERVISOR_NOT_RUNNING') {
       term.out("NotRunning || Procodile supervisor isn't running");
       return 0;
     }
@@ -21,12 +20,26 @@ export const runStatus: CommandHandler = async (ctx) => {
   }
   // JSON escapes control characters itself, so scripts get the values as they are.
   const status = await sendRequest(app, 'status', {}, { keepControls: json });
-  if (o.json === true) term.out(printableJson(JSON.stringify(status)));
-  else if (o['json-pretty'] === true) term.out(printableJson(JSON.stringify(status, null, 2)));
-  else if (o.simple === true) term.out(renderSimpleStatus(status));
+  if (o.json) term.out(printableJson(JSON.stringify(status)));
+  else if (o.jsonPretty) term.out(printableJson(JSON.stringify(status, null, 2)));
+  else if (o.simple) term.out(renderSimpleStatus(status));
   else {
     term.out(renderStatus(status, term.color));
     renderIssues(status, term);
   }
   return 0;
-};
+}
+
+const OPTIONS = [
+  { long: 'json', value: 'none', help: 'Print the status as JSON' },
+  { long: 'json-pretty', value: 'none', help: 'Print the status as indented JSON' },
+  { long: 'simple', value: 'none', help: 'Print a one-line summary of the status' },
+] as const;
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  description: 'Show the current status of processes',
+  options: OPTIONS,
+  behaviour: { brokenConfig: 'use-pid-directory' },
+  run: runStatus,
+});

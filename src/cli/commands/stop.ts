@@ -7,8 +7,9 @@ import { explainUnreachable } from '../../control/trust.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { ProcodileError } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 import { reportIssues } from '../issue-report.js';
+import { processesOption } from '../option-values.js';
 import { processNames } from '../supervisor-options.js';
 
 const WAIT_POLL_MS = 25;
@@ -35,12 +36,12 @@ async function stillAlive(app: AppConfig, pending: Set<string>, deadlineMs: numb
   }
 }
 
-export const runStop: CommandHandler = async (ctx) => {
-  const { app, args, term } = ctx;
+const runStop = async (ctx: CommandContext<typeof OPTIONS>): Promise<number> => {
+  const { app, options, term } = ctx;
   const names = processNames(ctx);
   const presence = await detectSupervisor(app);
   if (!presence.running) throw explainUnreachable(app);
-  const stopSupervisor = args.options['stop-supervisor'] === true;
+  const stopSupervisor = options.stopSupervisor;
   const reply = await sendRequest(app, 'stop', { process_names: names, stop_supervisor: stopSupervisor });
   const stopped = reply.stopped_instances;
   const jobs = (names ?? []).filter((n) => app.processes.some((p) => p.name === n && p.schedule !== undefined));
@@ -56,7 +57,7 @@ export const runStop: CommandHandler = async (ctx) => {
   for (const instance of stopped) term.out(`${term.color.red('Stopped')} ${instance.description} (PID: ${instance.pid})`);
   if (stopped.length > 0 && jobsLine !== undefined) term.out(jobsLine);
   if (stopSupervisor) term.out('Supervisor will be stopped when processes are stopped.');
-  if (args.options.wait !== true) {
+  if (!options.wait) {
     await reportIssues(app, term, 1000);
     return 0;
   }
@@ -94,3 +95,22 @@ export const runStop: CommandHandler = async (ctx) => {
 function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
 }
+
+const OPTIONS = [
+  processesOption('Only stop the listed processes or instances (NAME or NAME.N)'),
+  {
+    long: 'stop-supervisor',
+    short: 's',
+    value: 'none',
+    help: 'Stop the supervisor once its processes have stopped',
+  },
+  { long: 'wait', value: 'none', help: 'Wait until the supervisor has stopped before exiting' },
+] as const;
+
+export const stopCommand = defineCommand({
+  name: 'stop',
+  description: 'Stops processes and/or the supervisor',
+  options: OPTIONS,
+  behaviour: { brokenConfig: 'use-pid-directory', extraWords: 'rejected' },
+  run: runStop,
+});

@@ -2,7 +2,7 @@
 import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { CommandHandler } from '../context.js';
+import { defineCommand, type CommandContext } from '../define-command.js';
 
 /** Quotes a word for a unit file's ExecStart (systemd's own quoting, close to the shell's). */
 function quote(word: string): string {
@@ -20,10 +20,10 @@ function onPath(program: string, env: NodeJS.ProcessEnv): boolean {
   });
 }
 
-export const runSystemd: CommandHandler = (ctx) => {
-  const { app, args, term } = ctx;
-  const mode = args.options.mode === 'oneshot' ? 'oneshot' : 'simple';
-  const userUnit = args.options.user === true;
+function runSystemd(ctx: CommandContext<typeof OPTIONS>): number {
+  const { app, options, term } = ctx;
+  const mode = options.mode ?? 'simple';
+  const userUnit = options.user;
   // Node by absolute path: a unit's PATH rarely has the node that `#!/usr/bin/env node` needs.
   const base = [process.execPath, '--', ctx.cliPath, '-r', app.root].map(quote).join(' ');
   const longestStop = Math.max(10, ...app.processes.map((p) => p.stopTimeout));
@@ -54,5 +54,25 @@ export const runSystemd: CommandHandler = (ctx) => {
   }
   lines.push('', '[Install]', `WantedBy=${userUnit ? 'default.target' : 'multi-user.target'}`);
   term.out(lines.join('\n'));
-  return Promise.resolve(0);
-};
+  return 0;
+}
+
+const OPTIONS = [
+  {
+    long: 'mode',
+    value: 'required',
+    placeholder: 'simple|oneshot',
+    choices: ['simple', 'oneshot'],
+    help: 'Unit type: simple runs the supervisor in the foreground (recommended), oneshot starts a daemon',
+  },
+  { long: 'user', value: 'none', help: 'Print a user unit (systemctl --user) instead of a system unit' },
+] as const;
+
+export const systemdCommand = defineCommand({
+  name: 'systemd',
+  description: 'Print a systemd unit for this application',
+  options: OPTIONS,
+  // It only prints: an application that never ran gets no pid directory from it.
+  behaviour: { createsPidDirectory: false },
+  run: runSystemd,
+});
