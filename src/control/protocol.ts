@@ -115,9 +115,10 @@ export interface Replies {
 export type CommandName = keyof Requests;
 
 
-export type ParsedRequest =
-  | { ok: true; command: CommandName; options: Requests[CommandName] }
-  | { ok: false; code: 400 | 404; message: string };
+/** One valid request: the command and its options, narrowed together by `command`. */
+export type Request = { [C in CommandName]: { command: C; options: Requests[C] } }[CommandName];
+
+export type ParsedRequest = ({ ok: true } & Request) | { ok: false; code: 400 | 404; message: string };
 
 const MAX_NAMES = 1000;
 const MAX_TEXT = 255;
@@ -185,7 +186,7 @@ export function parseRequest(line: string): ParsedRequest {
   }
   const parsed = v.safeParse(REQUEST_SCHEMAS[command], body, { abortEarly: true });
   if (!parsed.success) return { ok: false, code: 400, message: describeIssue(command, parsed.issues[0]) };
-  return { ok: true, command, options: givenFields(parsed.output) as Requests[CommandName] };
+  return { ok: true, command, options: givenFields(parsed.output) } as ParsedRequest;
 }
 
 export function encodeRequest<C extends CommandName>(command: C, options: Requests[C]): string {

@@ -4,10 +4,10 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProcodileError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import { MAX_REQUEST_BYTES, parseRequest, type CommandName, type Requests } from './protocol.js';
+import { MAX_REQUEST_BYTES, parseRequest, type CommandName, type Request } from './protocol.js';
 import { socketAddress } from './socket-address.js';
 
-export type RequestHandler = (command: CommandName, options: Requests[CommandName]) => Promise<unknown>;
+export type RequestHandler = (request: Request) => Promise<unknown>;
 
 function serve(socket: Socket, handle: RequestHandler, logger: Logger): void {
   let buffered = '';
@@ -73,7 +73,7 @@ async function answer(line: string, handle: RequestHandler, logger: Logger): Pro
     const request = parseRequest(line);
     if (!request.ok) return `${request.code} ${request.message}`;
     command = request.command;
-    const result = await handle(request.command, request.options);
+    const result = await handle(request);
     return `200 ${JSON.stringify(result)}`;
   } catch (error) {
     if (error instanceof ProcodileError) return `500 ${oneLine(error.message)}`;

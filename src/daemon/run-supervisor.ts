@@ -5,7 +5,7 @@ import { createColors, type Colors } from '../logging/colors.js';
 import type { AppConfig } from '../config/types.js';
 import type { Result } from '../errors.js';
 import { ControlSocket } from '../control/control-socket.js';
-import type { CommandName, Requests } from '../control/protocol.js';
+import { createRouter } from '../control/router.js';
 import { createLogger } from '../logging/logger.js';
 import { OutputRelay } from '../logging/output-relay.js';
 import { writeFileAtomically } from '../runtime/safe-files.js';
@@ -41,28 +41,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   // command's included) already describes every process that was started.
   let started!: () => void;
   const ready = new Promise<void>((resolve) => (started = resolve));
-  const handle = async (command: CommandName, request: Requests[CommandName]): Promise<unknown> => {
-    await ready;
-    switch (command) {
-      case 'status':
-        return Promise.resolve(supervisor.status());
-      case 'reload_config': {
-        const result = supervisor.reloadConfig();
-        if (!result.ok) return Promise.reject(result.error);
-        // Procodile 2 clients get exactly `{"ok":true}`; ours ask for the changes too.
-        const wanted = (request as Requests['reload_config']).report_changes === true;
-        return Promise.resolve(wanted ? result.value : { ok: true });
-      }
-      case 'start_processes':
-        return supervisor.startProcesses(request as Requests['start_processes']);
-      case 'stop':
-        return Promise.resolve(supervisor.stop(request as Requests['stop']));
-      case 'restart':
-        return supervisor.restart(request as Requests['restart']);
-      case 'check_concurrency':
-        return supervisor.checkConcurrency(request as Requests['check_concurrency']);
-    }
-  };
+  const handle = createRouter(supervisor, ready);
   let server;
   try {
     server = await ControlSocket.open(config.sockPath, handle, logger);

@@ -41,7 +41,7 @@ export function installSignalHandlers(
       'SIGUSR1',
       () => {
         logger.log('system', 'Supervisor received USR1 signal');
-        supervisor.restart({}).catch((error: unknown) => logger.log('system', `Restart failed: ${String(error)}`));
+        supervisor.restart({}, () => undefined).catch((error: unknown) => logger.log('system', `Restart failed: ${String(error)}`));
       },
     ],
     ['SIGUSR2', () => logger.log('system', 'Supervisor received USR2 signal (ignored)')],

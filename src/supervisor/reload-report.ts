@@ -1,10 +1,20 @@
 // Applies a freshly loaded configuration to the process table and says what changed, in the
 // log and in the `reload_config` reply (spec 7.4).
 import type { AppConfig } from '../config/types.js';
-import type { ReloadChangeJson } from '../control/protocol.js';
 import type { IssueTracker } from './issues.js';
 import { isLeaving } from './instance-state.js';
 import type { ProcessTable } from './process-table.js';
+
+/** One thing a reload changed, and how many instances still run as before it. */
+export interface ReloadSummary {
+  kind: 'added' | 'removed' | 'command-changed' | 'options-changed' | 'env-changed';
+  /** The process; absent for the global env. */
+  name?: string;
+  /** removed: instances still running; changed: instances running with the old settings. */
+  running?: number;
+  /** options-changed: the option names (as in Procfile.options) that differ. */
+  options?: string[];
+}
 
 export function applyReload(
   table: ProcessTable,
@@ -12,10 +22,10 @@ export function applyReload(
   previous: AppConfig,
   next: AppConfig,
   log: (message: string) => void,
-): ReloadChangeJson[] {
+): ReloadSummary[] {
   const running = (name: string): number =>
     (table.get(name)?.instances ?? []).filter((i) => !isLeaving(i.state)).length;
-  const changes: ReloadChangeJson[] = [];
+  const changes: ReloadSummary[] = [];
   for (const change of table.reconcile(next)) {
     if (change.kind === 'added') log(`${change.name} has been added to the Procfile. Adding it.`);
     if (change.kind === 'command-changed') log(`${change.name} command has changed. Updated.`);

@@ -1,7 +1,6 @@
 // Restarting instances by their process's restart_mode (spec 7.1, 7.2): replace or signal
 // each selected instance, then bring every process in scope to its quantity.
 import type { AppConfig } from '../config/types.js';
-import type { InstanceJson, RestartChange } from '../control/protocol.js';
 import type { Logger } from '../logging/logger.js';
 import type { Instance } from './instance.js';
 import { isActive as isActiveState } from './instance-state.js';
@@ -10,7 +9,13 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ProcessEntry, ProcessTable } from './process-table.js';
 import { matchesSelector, type Selector } from './selectors.js';
 
-export interface RestartScope {
+/** An instance before and after its restart; null where there is none. */
+export interface RestartChange<T> {
+  previous: T | null;
+  current: T | null;
+}
+
+export interface RestartScope<T> {
   app: AppConfig;
   entries: ProcessEntry[];
   /** The tag given with this restart, if any: signalled instances take it too (spec 7.1). */
@@ -19,28 +24,29 @@ export interface RestartScope {
   table: ProcessTable;
   lifecycle: Lifecycle;
   logger: Logger;
-  json: (instance: Instance) => InstanceJson;
+  /** What the caller wants to know of an instance at a moment (its reply's view of it). */
+  view: (instance: Instance) => T;
 }
 
-export interface RestartOutcome {
-  changes: RestartChange[];
+export interface RestartOutcome<T> {
+  changes: RestartChange<T>[];
   /** Things the user should know, e.g. changes that a signalled process did not pick up. */
   warnings: string[];
 }
 
 const isActive = (i: Instance): boolean => isActiveState(i.state);
 
-async function replace(
-  scope: RestartScope,
+async function replace<T>(
+  scope: RestartScope<T>,
   entry: ProcessEntry,
   old: Instance,
   warn: (text: string) => void,
-): Promise<RestartChange | undefined> {
+): Promise<RestartChange<T> | undefined> {
   const { definition } = entry;
   const log = (message: string): void => scope.logger.log(old.description, message, definition.color);
   log(`Restarting using ${definition.restartMode} mode`);
   scope.lifecycle.refreshPid(old);
-  const before = scope.json(old);
+  const before = scope.view(old);
   const mode = old.state.name === 'failed' ? 'term-start' : definition.restartMode;
   switch (mode) {
     case 'usr1':
@@ -59,12 +65,12 @@ async function replace(
           log(text);
           warn(text);
         }
-        return { previous_instance: before, current_instance: scope.json(old) };
+        return { previous: before, current: scope.view(old) };
       }
       // Nothing to signal: a dead instance is simply replaced (and leaves no ghost, Q9).
       const id = scope.table.reserveId(entry);
       await scope.lifecycle.stop(old);
-      return { previous_instance: before, current_instance: await startReplacement(scope, entry, old.port, id) };
+      return { previous: before, current: await startReplacement(scope, entry, old.port, id) };
     }
     case 'start-term': {
       const current = await startReplacement(scope, entry, undefined);
@@ -76,26 +82,26 @@ async function replace(
         return undefined;
       }
       void scope.lifecycle.stop(old);
-      return { previous_instance: before, current_instance: current };
+      return { previous: before, current: current };
     }
     case 'term-start': {
       // The id is taken now, so replacements are numbered in the order of the old instances.
       const id = scope.table.reserveId(entry);
       await scope.lifecycle.stop(old);
-      return { previous_instance: before, current_instance: await startReplacement(scope, entry, old.port, id) };
+      return { previous: before, current: await startReplacement(scope, entry, old.port, id) };
     }
   }
 }
 
-async function startReplacement(
-  scope: RestartScope,
+async function startReplacement<T>(
+  scope: RestartScope<T>,
   entry: ProcessEntry,
   port: number | undefined,
   id?: number,
-): Promise<InstanceJson | null> {
+): Promise<T | null> {
   const instance = scope.table.newInstance(entry, id);
   instance.port = port;
-  if (await scope.lifecycle.start(entry.definition, instance)) return scope.json(instance);
+  if (await scope.lifecycle.start(entry.definition, instance)) return scope.view(instance);
   if (instance.state.name === 'failed') scope.table.removeInstance(instance);
   return null;
 }
@@ -106,14 +112,14 @@ export function excessInstances(entry: ProcessEntry): Instance[] {
   return active.slice(0, Math.max(0, active.length - entry.definition.quantity));
 }
 
-export async function restartInstances(scope: RestartScope): Promise<RestartOutcome> {
+export async function restartInstances<T>(scope: RestartScope<T>): Promise<RestartOutcome<T>> {
   const { selectors } = scope;
   const inScope = scope.entries.filter(
     (e) => selectors === undefined || selectors.some((s) => s.name === e.definition.name),
   );
   const wholeProcess = (e: ProcessEntry): boolean =>
     selectors === undefined || selectors.some((s) => s.name === e.definition.name && s.instance === undefined);
-  const changes: RestartChange[] = [];
+  const changes: RestartChange<T>[] = [];
   const warnings: string[] = [];
   const warn = (text: string): void => {
     warnings.push(text);
@@ -121,12 +127,12 @@ export async function restartInstances(scope: RestartScope): Promise<RestartOutc
 
   for (const entry of inScope.filter(wholeProcess)) {
     for (const extra of excessInstances(entry)) {
-      changes.push({ previous_instance: scope.json(extra), current_instance: null });
+      changes.push({ previous: scope.view(extra), current: null });
       void scope.lifecycle.stop(extra);
     }
   }
 
-  const work: Promise<RestartChange | undefined>[] = [];
+  const work: Promise<RestartChange<T> | undefined>[] = [];
   for (const entry of inScope) {
     for (const instance of entry.instances.filter(isActive)) {
       if (selectors !== undefined && !matchesSelector(selectors, entry.definition.name, instance.id)) continue;
@@ -139,7 +145,7 @@ export async function restartInstances(scope: RestartScope): Promise<RestartOutc
     const active = entry.instances.filter((i) => isActive(i) && i.state.name !== 'failed').length;
     for (let n = active; n < entry.definition.quantity; n += 1) {
       const current = await startReplacement(scope, entry, undefined);
-      if (current !== null) changes.push({ previous_instance: null, current_instance: current });
+      if (current !== null) changes.push({ previous: null, current: current });
     }
   }
   return { changes, warnings };

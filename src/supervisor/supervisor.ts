@@ -6,7 +6,6 @@ import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
-import type { InstanceJson, Replies, Requests, StatusReply } from '../control/protocol.js';
 import { recordInstances, restoreSurvivors } from './adoption-record.js';
 import type { Instance } from './instance.js';
 import { IssueTracker } from './issues.js';
@@ -15,10 +14,9 @@ import { isLeaving } from './instance-state.js';
 import { systemProcessOps, type ProcessOps } from './process-ops.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
-import { applyReload } from './reload-report.js';
-import { excessInstances, restartInstances } from './restart.js';
+import { applyReload, type ReloadSummary } from './reload-report.js';
+import { excessInstances, restartInstances, type RestartOutcome } from './restart.js';
 import { matchesSelector, parseSelector } from './selectors.js';
-import { buildStatus, instanceJson } from './status-report.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
@@ -27,6 +25,29 @@ import { TcpProxy } from '../proxy/tcp-proxy.js';
 const SUPERVISE_INTERVAL_MS = 3000;
 /** Adopted processes are not our children, so their deaths are only seen by looking. */
 const ADOPTED_CHECK_MS = 500;
+
+export interface StartRequest {
+  processNames?: string[];
+  tag?: string;
+  portAllocations?: Record<string, number>;
+}
+
+export interface StopRequest {
+  processNames?: string[];
+  /** Shut the supervisor down once nothing is left. */
+  stopSupervisor?: boolean;
+}
+
+export interface RestartRequest {
+  processNames?: string[];
+  tag?: string;
+}
+
+/**
+ * How a caller sees an instance at the moment it is reported (the control socket's JSON, say):
+ * the supervisor hands each instance to it at that moment, before anything else can change it.
+ */
+export type InstanceView<T> = (instance: Instance) => T;
 
 export interface SupervisorOptions {
   version: string;
@@ -197,8 +218,8 @@ export class Supervisor {
     return result.ok ? { ok: true, value: this.config } : result;
   }
 
-  /** Reloads and says what changed (the `reload_config` reply). */
-  reloadConfig(): Result<Replies['reload_config']> {
+  /** Reloads and says what changed. */
+  reloadConfig(): Result<ReloadSummary[]> {
     this.#log('Reloading configuration');
     const loaded = this.options.loadConfig();
     if (!loaded.ok) {
@@ -211,7 +232,7 @@ export class Supervisor {
     const changes = applyReload(this.table, this.issues, previous, this.config, (m) => this.#log(m));
     this.scheduler.sync();
     if (this.options.proxy) void this.proxy.sync(this.#longRunning().map((e) => e.definition));
-    return { ok: true, value: { ok: true, changes } };
+    return { ok: true, value: changes };
   }
 
   #reloadOrThrow(): void {
@@ -219,22 +240,24 @@ export class Supervisor {
     if (!result.ok) throw result.error;
   }
 
-  async startProcesses(request: Requests['start_processes']): Promise<Replies['start_processes']> {
+  /** Tops the named processes (all when none) up to their quantity; the instances started. */
+  async startProcesses<T>(request: StartRequest, view: InstanceView<T>): Promise<T[]> {
     this.#reloadOrThrow();
     if (request.tag !== undefined) this.#tag = request.tag;
-    Object.assign(this.options.portAllocations, request.port_allocations ?? {});
-    const names = request.process_names;
+    Object.assign(this.options.portAllocations, request.portAllocations ?? {});
+    const names = request.processNames;
     this.scheduler.enable(names);
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
     const started = await this.#topUp(entries);
-    return { started_instances: started.map((i) => this.json(i)) };
+    return started.map(view);
   }
 
-  stop(request: Requests['stop']): Replies['stop'] {
+  /** Begins stopping the named instances (all when none); the instances it stops. */
+  stop<T>(request: StopRequest, view: InstanceView<T>): T[] {
     const reloaded = this.reload();
     if (!reloaded.ok) this.#log('Stopping with the configuration already loaded');
-    const selectors = request.process_names?.map(parseSelector);
-    this.scheduler.disable(request.process_names);
+    const selectors = request.processNames?.map(parseSelector);
+    this.scheduler.disable(request.processNames);
     // A running job is left to finish unless that very run (NAME.N) is named (spec 2.4).
     const scheduled = new Set(this.#scheduledIn(undefined));
     const chosen = this.table
@@ -242,13 +265,13 @@ export class Supervisor {
       .filter((i) => !isLeaving(i.state))
       .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id))
       .filter((i) => !scheduled.has(i.processName) || selectors?.some((s) => s.name === i.processName && s.instance === i.id));
-    if (request.stop_supervisor === true) this.options.stopWhenNone = true;
+    if (request.stopSupervisor === true) this.options.stopWhenNone = true;
     const stopped = chosen.map((i) => {
       void this.lifecycle.stop(i);
-      return this.json(i);
+      return view(i);
     });
     this.#checkStopWhenNone();
-    return { stopped_instances: stopped };
+    return stopped;
   }
 
   /** Stops everything and shuts down once it has all gone (SIGINT, SIGTERM: D6). */
@@ -259,13 +282,13 @@ export class Supervisor {
     return Promise.all(stopping).then(() => undefined);
   }
 
-  async restart(request: Requests['restart']): Promise<Replies['restart']> {
+  async restart<T>(request: RestartRequest, view: InstanceView<T>): Promise<RestartOutcome<T>> {
     this.#reloadOrThrow();
     if (request.tag !== undefined) this.#tag = request.tag;
-    const selectors = request.process_names?.map(parseSelector);
-    this.scheduler.enable(request.process_names);
+    const selectors = request.processNames?.map(parseSelector);
+    this.scheduler.enable(request.processNames);
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
-    const { changes, warnings } = await restartInstances({
+    return restartInstances({
       app: this.config,
       entries: this.#longRunning(),
       tag: request.tag,
@@ -273,33 +296,24 @@ export class Supervisor {
       table: this.table,
       lifecycle: this.lifecycle,
       logger: this.options.logger,
-      json: (i) => this.json(i),
+      view,
     });
-    return warnings.length === 0 ? { changes } : { changes, warnings };
   }
 
-  async checkConcurrency(request: Requests['check_concurrency']): Promise<Replies['check_concurrency']> {
+  /** Stops what is beyond each quantity and starts what is missing. */
+  async checkConcurrency<T>(request: { reload?: boolean }, view: InstanceView<T>): Promise<{ started: T[]; stopped: T[] }> {
     this.#log('Checking process concurrency');
     if (request.reload !== false) this.#reloadOrThrow();
-    const stopped: InstanceJson[] = [];
+    const stopped: T[] = [];
     for (const entry of this.#longRunning()) {
       for (const extra of excessInstances(entry)) {
         void this.lifecycle.stop(extra);
-        stopped.push(this.json(extra));
+        stopped.push(view(extra));
       }
     }
     const started = await this.#topUp(this.#longRunning());
     if (started.length === 0 && stopped.length === 0) this.#log('Process concurrency looks good');
-    return { started_instances: started.map((i) => this.json(i)), stopped_instances: stopped };
-  }
-
-  status(): StatusReply {
-    return buildStatus(this);
-  }
-
-  json(instance: Instance): InstanceJson {
-    const definition = this.table.get(instance.processName)?.definition;
-    return instanceJson(instance, definition, this.options.foreground);
+    return { started: started.map(view), stopped };
   }
 
   definitionOf(instance: Instance): ProcessDefinition | undefined {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkReply, printable, printableJson, printableReply } from '../../src/control/reply.js';
-import { maskedEnv } from '../../src/supervisor/status-report.js';
+import { maskedEnv } from '../../src/control/status-reply.js';
 
 describe('reply checks', () => {
   it('rejects replies of the wrong shape, naming where', () => {

@@ -128,7 +128,7 @@ describe('restart modes', () => {
     const old = only(h);
     const oldPid = old.pid!;
     const port = old.port;
-    await h.supervisor.restart({});
+    await h.supervisor.restart({}, (i) => i.description);
     const replacement = only(h);
     assert.notEqual(replacement, old);
     assert.equal(replacement.port, port);
@@ -140,7 +140,7 @@ describe('restart modes', () => {
     const h = harness([{ name: 'web', restartMode: 'start-term' }]);
     await h.supervisor.start();
     const oldPid = only(h).pid!;
-    await h.supervisor.restart({});
+    await h.supervisor.restart({}, (i) => i.description);
     await h.clock.advance(100);
     const newPid = only(h).pid!;
     assert.ok(h.ops.events.indexOf(`spawn ${newPid}`) < h.ops.events.indexOf(`-${oldPid} SIGTERM`), h.ops.events.join(', '));
@@ -151,7 +151,7 @@ describe('restart modes', () => {
       const h = harness([{ name: 'web', restartMode: mode }]);
       await h.supervisor.start();
       const web = only(h);
-      await h.supervisor.restart({});
+      await h.supervisor.restart({}, (i) => i.description);
       assert.deepEqual(h.ops.signals, [{ to: 'pid', id: web.pid, signal: mode === 'usr1' ? 'SIGUSR1' : 'SIGUSR2' }]);
       assert.equal(h.ops.spawned.length, 1, 'nothing new is started');
       assert.equal(only(h), web);
@@ -167,13 +167,13 @@ describe('quantity', () => {
     ]);
     await h.supervisor.start();
     h.config = { ...h.config, processes: h.config.processes.map((p) => (p.name === 'web' ? { ...p, quantity: 1 } : { ...p, quantity: 2 })) };
-    const reply = await h.supervisor.checkConcurrency({});
+    const reply = await h.supervisor.checkConcurrency({}, (i) => i.description);
     assert.deepEqual(
-      reply.stopped_instances.map((i) => i.description),
+      reply.stopped,
       ['web.1', 'web.2'],
     );
     assert.deepEqual(
-      reply.started_instances.map((i) => i.description),
+      reply.started,
       ['worker.2'],
     );
     await h.clock.advance(100);

@@ -1,12 +1,13 @@
-// Builds the `status` reply (spec 10.3, 12): field names as in Procodile 2 (D1), plus the
-// messages about wrong quantities and removed-but-running processes.
+// Builds the `status` reply from the supervisor's state: field names as Procodile 2 clients
+// expect them (README.md, "The control socket"), the messages about wrong quantities and
+// removed-but-running processes, and secret env values masked.
 import type { ProcessDefinition } from '../config/types.js';
-import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../control/protocol.js';
-import type { Instance } from './instance.js';
-import { isLeaving } from './instance-state.js';
-import type { ProcessEntry } from './process-table.js';
-import type { JobHistory } from './scheduler.js';
-import type { Supervisor } from './supervisor.js';
+import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from './protocol.js';
+import type { Instance } from '../supervisor/instance.js';
+import { isLeaving } from '../supervisor/instance-state.js';
+import type { ProcessEntry } from '../supervisor/process-table.js';
+import type { JobHistory } from '../supervisor/scheduler.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
 
 /** What status shows instead of a secret value. */
 export const MASK = '********';
@@ -104,7 +105,7 @@ export function buildStatus(supervisor: Supervisor): StatusReply {
   const config = supervisor.config;
   const entries = supervisor.table.entries();
   const instances: Record<string, InstanceJson[]> = {};
-  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => supervisor.json(i));
+  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => instanceJson(i, entry.definition, supervisor.options.foreground));
   const reply: StatusReply = {
     version: supervisor.options.version,
     messages: entries.flatMap(messagesFor),

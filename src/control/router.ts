@@ -1,0 +1,50 @@
+// From each control request to a supervisor call, and from its result to the reply: the only
+// place that knows both the wire format (snake_case fields, Procodile 2's reply shapes) and the
+// supervisor's own types. Requests arrive validated (protocol.ts), so nothing here casts.
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Instance } from '../supervisor/instance.js';
+import type { InstanceJson, Replies, Request } from './protocol.js';
+import { buildStatus, instanceJson } from './status-reply.js';
+
+export type Router = (request: Request) => Promise<Replies[Request['command']]>;
+
+/** Answers requests once `ready` resolves: the first reply already describes start-up's work. */
+export function createRouter(supervisor: Supervisor, ready: Promise<void>): Router {
+  const view = (instance: Instance): InstanceJson =>
+    instanceJson(instance, supervisor.definitionOf(instance), supervisor.options.foreground);
+  return async (request) => {
+    await ready;
+    switch (request.command) {
+      case 'status':
+        return buildStatus(supervisor);
+      case 'reload_config': {
+        const result = supervisor.reloadConfig();
+        if (!result.ok) throw result.error;
+        // Procodile 2 clients get exactly `{"ok":true}`; ours ask for the changes too.
+        return request.options.report_changes === true ? { ok: true, changes: result.value } : { ok: true };
+      }
+      case 'start_processes': {
+        const { process_names, tag, port_allocations } = request.options;
+        const started = await supervisor.startProcesses({ processNames: process_names, tag, portAllocations: port_allocations }, view);
+        return { started_instances: started };
+      }
+      case 'stop': {
+        const { process_names, stop_supervisor } = request.options;
+        return { stopped_instances: supervisor.stop({ processNames: process_names, stopSupervisor: stop_supervisor }, view) };
+      }
+      case 'restart': {
+        const { process_names, tag } = request.options;
+        const { changes, warnings } = await supervisor.restart({ processNames: process_names, tag }, view);
+        const reply: Replies['restart'] = {
+          changes: changes.map((c) => ({ previous_instance: c.previous, current_instance: c.current })),
+        };
+        if (warnings.length > 0) reply.warnings = warnings;
+        return reply;
+      }
+      case 'check_concurrency': {
+        const { started, stopped } = await supervisor.checkConcurrency({ reload: request.options.reload }, view);
+        return { started_instances: started, stopped_instances: stopped };
+      }
+    }
+  };
+}

@@ -1,0 +1,64 @@
+// The layer check that `npm run lint` runs: it passes on our own sources, and fails on a
+// module that imports a higher layer, on an import cycle, and on a folder with no layer.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { REPO_ROOT } from '../helpers/app.js';
+
+const SCRIPT = join(REPO_ROOT, 'scripts', 'check-layers.mjs');
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync('/tmp/pc-layers-');
+  dirs.push(dir);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+function check(dir?: string): { code: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, dir === undefined ? [SCRIPT] : [SCRIPT, dir], { encoding: 'utf8' });
+  return { code: run.status, stderr: run.stderr };
+}
+
+describe('layer check', () => {
+  it('passes on the repository', () => {
+    const run = check();
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  it('fails on a lower layer importing a higher one, type-only imports included', () => {
+    const dir = tree({
+      'cli/main.ts': "import { x } from '../supervisor/a.js';\nexport const y = x;\n",
+      'supervisor/a.ts': "import type { Reply } from '../control/protocol.js';\nexport const x: Reply | 1 = 1;\n",
+      'control/protocol.ts': 'export type Reply = string;\n',
+    });
+    const run = check(dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /supervisor\/a\.ts imports control\/protocol\.ts: 'supervisor' is below 'control'/);
+    assert.doesNotMatch(run.stderr, /cli\/main\.ts/, 'importing downwards is fine');
+  });
+
+  it('fails on an import cycle, naming its modules', () => {
+    const dir = tree({
+      'supervisor/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+      'supervisor/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+    });
+    const run = check(dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /import cycle: supervisor\/(a|b)\.ts -> supervisor\/(a|b)\.ts -> supervisor\/(a|b)\.ts/);
+  });
+
+  it('fails on a folder that has no place among the layers', () => {
+    const run = check(tree({ 'misc/thing.ts': 'export const t = 1;\n' }));
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /folder 'misc' has no layer/);
+  });
+});
