@@ -3,7 +3,7 @@
 import type { AppConfig } from '../config/types.js';
 import { canConnect } from '../control/client.js';
 import { isAlive } from '../proc/liveness.js';
-import { readPidFile } from '../supervisor/pid-files.js';
+import { readPidFile } from '../runtime/pid-files.js';
 
 const SOCKET_PROBE_MS = 300;
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { isAlive } from '../proc/liveness.js';
-import { lockPath } from './supervisor-lock.js';
+import { lockPath } from '../runtime/supervisor-lock.js';
 
 export interface RunningSupervisor {
   pid: number;

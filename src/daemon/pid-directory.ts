@@ -7,9 +7,9 @@ import type { AppConfig } from '../config/types.js';
 import { describeFsError } from '../config/yaml-file.js';
 import { ProcodileError, type Result, ok } from '../errors.js';
 import { isAlive } from '../proc/liveness.js';
-import { adoptableRecords, readRecord, recordPath } from '../supervisor/adoption-record.js';
-import { readPidFile } from '../supervisor/pid-files.js';
-import { heldBy, lockHolder } from './supervisor-lock.js';
+import { adoptableRecords, readRecord, recordPath } from '../runtime/adoption-record.js';
+import { readPidFile } from '../runtime/pid-files.js';
+import { heldBy, lockHolder } from '../runtime/supervisor-lock.js';
 
 /** Creates the pid directory, never world-writable (D11). */
 export function ensurePidDirectory(pidRoot: string): void {

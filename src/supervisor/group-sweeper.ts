@@ -5,39 +5,13 @@
 // them (and the stops of instances) when this supervisor dies half-way.
 //
 // A group id can be reused once its group is empty, so a recorded group is signalled only
-// while it still looks like ours (see ownedMembers).
-import { groupMembers, type ProcessFacts } from '../proc/process-tree.js';
+// while it still looks like ours (ownedMembers, in src/runtime/ownership.ts).
+import { ownedMembers, type StoppingGroup } from '../runtime/ownership.js';
 import type { Clock } from './clock.js';
 import type { ProcessOps } from './process-ops.js';
 import type { Stopper } from './stopper.js';
 
-/** A process group on its way out, as the adoption record keeps it. */
-export interface StoppingGroup {
-  /** The instance it belonged to (e.g. web.1), for messages and its pid file. */
-  description: string;
-  pgid: number;
-  /** Start time of the group's leader (the process whose pid is the group id), if known. */
-  leaderStartTime?: number;
-  /** Boot-clock ticks when the stop began: a member of our group had started by then. */
-  since?: number;
-  /** Unix milliseconds after which whatever is left gets SIGKILL. */
-  killAt: number;
-}
-
-/**
- * The live members of `group` if it is still the group we were stopping, none otherwise.
- * A reused group id has a new leader (a different start time under the same pid) and only
- * members started after ours had all gone, so after the stop began.
- */
-export function ownedMembers(group: Omit<StoppingGroup, 'killAt' | 'description'>, snapshot?: ProcessFacts[]): ProcessFacts[] {
-  if (!Number.isInteger(group.pgid) || group.pgid < 2) return [];
-  const members = groupMembers(group.pgid, snapshot);
-  const leader = members.find((m) => m.pid === group.pgid);
-  if (leader !== undefined && group.leaderStartTime !== undefined && leader.startTime !== group.leaderStartTime) return [];
-  const since = group.since;
-  if (since !== undefined && !members.some((m) => m.startTime <= since)) return [];
-  return members;
-}
+export type { StoppingGroup };
 
 export class GroupSweeper {
   readonly #ops: ProcessOps;

@@ -18,7 +18,7 @@ import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
 import { isLeaving, isUp, type ProcessRef } from './instance-state.js';
 import type { IssueTracker } from './issues.js';
-import { instancePidFile } from './pid-files.js';
+import { instancePidFile } from '../runtime/pid-files.js';
 import { PidFollower } from './pid-follower.js';
 import { assignPort, type PortRules } from './port-allocator.js';
 import type { ProcessOps } from './process-ops.js';

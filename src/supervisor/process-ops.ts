@@ -4,7 +4,7 @@
 import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat, type ProcStat } from '../proc/liveness.js';
 import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
 import { describeCommand, isPartOfInstance, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
-import { readPidFile, removePidFile, writePidFile } from './pid-files.js';
+import { readPidFile, removePidFile, writePidFile } from '../runtime/pid-files.js';
 import { spawnProcess, type SpawnOutcome, type SpawnSpec } from './spawn-instance.js';
 
 export interface ProcessOps {

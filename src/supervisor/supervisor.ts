@@ -6,7 +6,7 @@ import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
-import { recordInstances, restoreSurvivors } from './adoption-record.js';
+import { recordInstances, restoreSurvivors } from './adoption.js';
 import type { Instance } from './instance.js';
 import { IssueTracker } from './issues.js';
 import { Lifecycle } from './lifecycle.js';

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ownProcessGroup, signalGroup, signalPid } from '../../src/proc/process-group.js';
 import { escapedDescendants, isPartOfInstance, snapshotProcesses, type ProcessFacts } from '../../src/proc/process-tree.js';
-import { ownedMembers } from '../../src/supervisor/group-sweeper.js';
+import { ownedMembers } from '../../src/runtime/ownership.js';
 import { waitFor } from '../helpers/app.js';
 import { isAlive, readProcStat } from '../../src/proc/liveness.js';
 

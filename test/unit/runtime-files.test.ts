@@ -23,8 +23,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ProcodileError } from '../../src/errors.js';
 import { openForAppend, writeFileAtomically } from '../../src/runtime/safe-files.js';
 import { checkRuntimeDirectory, ensureRuntimeDirectory } from '../../src/runtime/trusted-directories.js';
-import { recordPath, writeRecord } from '../../src/supervisor/adoption-record.js';
-import { writePidFile } from '../../src/supervisor/pid-files.js';
+import { recordPath, writeRecord } from '../../src/runtime/adoption-record.js';
+import { writePidFile } from '../../src/runtime/pid-files.js';
 
 const NOBODY = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
 

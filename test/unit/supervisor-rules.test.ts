@@ -3,7 +3,7 @@
 // Nothing is spawned and nothing waits on real time, so each test takes milliseconds.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { writeRecord } from '../../src/supervisor/adoption-record.js';
+import { writeRecord } from '../../src/runtime/adoption-record.js';
 import type { Instance } from '../../src/supervisor/instance.js';
 import { fakeSupervisor, type FakeSupervisor } from '../helpers/fake-supervisor.js';
 

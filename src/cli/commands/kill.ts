@@ -1,4 +1,4 @@
-// `procodile kill`: SIGKILL to the supervisor and to every managed process group (D3), for
+// `procodile kill`: SIGKILL to the supervisor and to every managed process group, for
 // when nothing else works. The supervisor goes first so it cannot respawn what is killed.
 // Only what the supervisor's record vouches for is killed (README.md, "Pid files and what procodile signals"):
 // a pid file alone proves nothing, since anyone who can write it can name any process.
@@ -6,18 +6,11 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, isSameProcess, readProcStat } from '../../proc/liveness.js';
 import { signalGroup, signalPid } from '../../proc/process-group.js';
-import { readRecord, recordPath, type InstanceRecord } from '../../supervisor/adoption-record.js';
-import { ownedMembers } from '../../supervisor/group-sweeper.js';
-import { readPidFile } from '../../supervisor/pid-files.js';
-import { isProcodileProcess } from '../../daemon/supervisor-lock.js';
+import { readRecord, recordPath } from '../../runtime/adoption-record.js';
+import { isRecordedProcess, ownedMembers } from '../../runtime/ownership.js';
+import { readPidFile } from '../../runtime/pid-files.js';
+import { isProcodileProcess } from '../../runtime/supervisor-lock.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
-
-/** The recorded instance's group, if it still is that group (its leader is the recorded process, or gone). */
-function recordedGroupHas(record: InstanceRecord, pid: number): boolean {
-  if (record.pgid === undefined) return false;
-  const leaderStartTime = record.pid === record.pgid ? record.procStartTime : undefined;
-  return ownedMembers({ pgid: record.pgid, leaderStartTime }).some((m) => m.pid === pid && (leaderStartTime === undefined || m.startTime >= leaderStartTime));
-}
 
 function runKill(ctx: CommandContext): number {
   const { app, term } = ctx;
@@ -28,7 +21,7 @@ function runKill(ctx: CommandContext): number {
   files.sort((a, b) => (a === 'procodile.pid' ? -1 : b === 'procodile.pid' ? 1 : a.localeCompare(b)));
   const killed = new Set<string>();
   const killInstance = (name: string, pid: number, pgid: number | undefined): void => {
-    // The whole group (D3): a successor that does not lead it still takes its workers along;
+    // The whole group: a successor that does not lead it still takes its workers along;
     // but only the group the trusted process is in, whatever else the record claims.
     const group = pgid !== undefined && readProcStat(pid)?.pgid === pgid ? pgid : undefined;
     const delivered = group !== undefined && signalGroup(group, 'SIGKILL') ? true : signalPid(pid, 'SIGKILL');
@@ -54,13 +47,8 @@ function runKill(ctx: CommandContext): number {
       );
       continue;
     }
-    // Never a recycled pid (D5): the recorded process itself (same start time), or a
-    // successor it wrote into its pid file (a member of its recorded group).
-    const trusted =
-      recorded.pid === pid
-        ? recorded.procStartTime !== undefined && readProcStat(pid)?.startTime === recorded.procStartTime
-        : recordedGroupHas(recorded, pid);
-    if (!trusted) {
+    // Never a recycled pid: the recorded process itself, or a member of its recorded group.
+    if (!isRecordedProcess(recorded, pid)) {
       term.err(`Left PID ${pid} (${name}) alone: it is not a process procodile started.`);
       continue;
     }

@@ -5,7 +5,7 @@ import { sendRequest } from '../../control/client.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
-import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../daemon/supervisor-lock.js';
+import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../runtime/supervisor-lock.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
 import { readEnvFile } from '../../config/env-file.js';
 import { ProcodileError, supervisorElsewhere } from '../../errors.js';

@@ -2,7 +2,7 @@
 // replaces itself (spec 6.8), removed when the instance is finished with.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../runtime/safe-files.js';
+import { writeFileAtomically } from './safe-files.js';
 
 export function instancePidFile(pidRoot: string, description: string): string {
   return join(pidRoot, `${description}.pid`);

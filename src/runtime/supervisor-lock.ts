@@ -5,7 +5,7 @@
 import { closeSync, constants, fchmodSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcodileError } from '../errors.js';
-import { writeFileAtomically } from '../runtime/safe-files.js';
+import { writeFileAtomically } from './safe-files.js';
 import { isAlive, readProcStat } from '../proc/liveness.js';
 import { describeFsError } from '../config/yaml-file.js';
 

@@ -1,0 +1,99 @@
+// The adoption record, `PIDS/.procodile-instances.json`: what a supervisor remembers on disk
+// about its instances, so that a successor can adopt those still alive after a crash and never
+// mistake a recycled pid for one of ours, and about the process groups it is stopping, so that
+// a successor finishes those stops (docs/architecture.md, "Runtime files"). Its content is
+// checked entry by entry when read: anyone who could write it could name any process.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSameProcess } from '../proc/liveness.js';
+import type { StoppingGroup } from './ownership.js';
+import { instancePidFile, readPidFile } from './pid-files.js';
+import { writeFileAtomically } from './safe-files.js';
+
+/** Hidden, so the pid-directory tidy rules of Procodile never trip over it. */
+const RECORD_NAME = '.procodile-instances.json';
+
+export interface InstanceRecord {
+  process: string;
+  id: number;
+  pid: number;
+  pgid?: number;
+  procStartTime?: number;
+  startedAt?: number;
+  port?: number;
+  tag?: string;
+  respawns: number;
+}
+
+/** The file's content. An older procodile wrote the bare list of instances. */
+export interface RecordFile {
+  instances: InstanceRecord[];
+  stoppingGroups: StoppingGroup[];
+}
+
+export function recordPath(pidRoot: string): string {
+  return join(pidRoot, RECORD_NAME);
+}
+
+export function writeRecord(pidRoot: string, records: RecordFile): void {
+  writeFileAtomically(recordPath(pidRoot), JSON.stringify(records));
+}
+
+/** What the file says, keeping only well-formed entries (the file may have been tampered with). */
+export function readRecord(pidRoot: string): RecordFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(recordPath(pidRoot), 'utf8'));
+  } catch {
+    return { instances: [], stoppingGroups: [] };
+  }
+  const instances: unknown = Array.isArray(parsed) ? parsed : field(parsed, 'instances');
+  const groups = field(parsed, 'stoppingGroups');
+  return {
+    instances: Array.isArray(instances) ? instances.filter(isInstanceRecord) : [],
+    stoppingGroups: Array.isArray(groups) ? groups.filter(isStoppingGroup) : [],
+  };
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+const isPid = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 2;
+const optionalCount = (value: unknown): boolean => value === undefined || (Number.isInteger(value) && (value as number) >= 0);
+
+function isInstanceRecord(value: unknown): value is InstanceRecord {
+  return (
+    typeof field(value, 'process') === 'string' &&
+    Number.isInteger(field(value, 'id')) &&
+    isPid(field(value, 'pid')) &&
+    (field(value, 'pgid') === undefined || isPid(field(value, 'pgid'))) &&
+    optionalCount(field(value, 'procStartTime')) &&
+    optionalCount(field(value, 'respawns'))
+  );
+}
+
+function isStoppingGroup(value: unknown): value is StoppingGroup {
+  return (
+    typeof field(value, 'description') === 'string' &&
+    isPid(field(value, 'pgid')) &&
+    optionalCount(field(value, 'leaderStartTime')) &&
+    optionalCount(field(value, 'since')) &&
+    Number.isFinite(field(value, 'killAt'))
+  );
+}
+
+/** Records whose pid file still names a live process that started when we recorded it. */
+export function adoptableRecords(
+  pidRoot: string,
+  ops: { readPidFile(path: string): number | undefined; isSameProcess(pid: number, startTime: number | undefined): boolean } = {
+    readPidFile,
+    isSameProcess,
+  },
+): InstanceRecord[] {
+  return readRecord(pidRoot).instances.filter((r) => {
+    if (r.procStartTime === undefined) return false;
+    const filePid = ops.readPidFile(instancePidFile(pidRoot, `${r.process}.${r.id}`));
+    return filePid === r.pid && ops.isSameProcess(r.pid, r.procStartTime);
+  });
+}
