@@ -18,7 +18,7 @@ import type { IssueTracker } from './issues.js';
 import { instancePidFile, readPidFile, removePidFile, writePidFile } from './pid-files.js';
 import { assignPort, type PortRules } from './port-allocator.js';
 import { decideRespawn } from './respawn-policy.js';
-import { spawnProcess } from './spawn-instance.js';
+import { logTarget, spawnProcess } from './spawn-instance.js';
 import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
 import { EscapedProcesses, type Escapee } from './escaped-processes.js';
 
@@ -125,11 +125,13 @@ export class Lifecycle {
     });
     const relay = this.#host.relay;
     const quiet = isRespawn && this.#quietStarts.delete(instance);
+    const output = relay === undefined ? logTarget(app, definition, instance.id) : undefined;
     const outcome = await spawnProcess({
       command: definition.command,
       cwd: app.root,
       env,
-      output: relay === undefined ? { kind: 'file', path: definition.logPath } : { kind: 'pipe' },
+      output: output ?? { kind: 'pipe' },
+      onNotice: (message) => this.#log(instance, message),
     });
     if (!outcome.ok) return this.#failStart(definition, instance, outcome.message, isRespawn);
 
@@ -159,7 +161,7 @@ export class Lifecycle {
     }
     if (!quiet) {
       this.#log(instance, `Started with PID ${pid}${instance.tag === undefined ? '' : ` (tagged with ${instance.tag})`}`);
-      if (relay === undefined) this.#log(instance, `Logging to ${definition.logPath}`);
+      if (output !== undefined) this.#log(instance, `Logging to ${output.path}`);
     }
     this.#host.issues.resolve('process_failed_permanently', definition.name);
     child.once('exit', (code) => this.#onExit(instance, child, code));
