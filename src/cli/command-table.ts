@@ -102,17 +102,13 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
   help: { description: 'Show this help output', options: [] },
   kill: { description: 'Forcefully kill all managed processes', options: [] },
   log: {
-    description: 'Open/stream a Procodile log file',
+    description: 'Show and follow the process logs, merged and prefixed as in the foreground',
     options: [
-      { long: 'follow', short: 'f', value: 'none', help: 'Keep printing data appended to the log' },
-      { long: 'lines', short: 'n', value: 'required', placeholder: 'LINES', help: 'Number of lines to print (default: 10)' },
-      {
-        long: 'process',
-        short: 'p',
-        value: 'required',
-        placeholder: 'NAME',
-        help: "Show this process's log instead of the supervisor's",
-      },
+      { long: 'follow', short: 'f', value: 'none', help: 'Keep printing lines appended to the logs (follows rotations)' },
+      { long: 'lines', short: 'n', value: 'required', placeholder: 'LINES', help: 'Number of lines of each log to print first (default: 10)' },
+      processesOption('Only these processes or instances (NAME or NAME.N; NAME.N needs log_per_instance)'),
+      { long: 'supervisor', value: 'none', help: 'Include the supervisor log (procodile.log)' },
+      { long: 'grep', value: 'required', placeholder: 'PATTERN', help: 'Only lines matching this regular expression' },
     ],
   },
   reload: { description: 'Reload Procodile configuration', options: [] },

@@ -101,6 +101,12 @@ const size = () => {
     v.transform((value) => parseSize(value) ?? MIN_LOG_SIZE),
   );
 };
+/** More rotated files than this is a mistake for a bigger log_max_size. */
+export const MAX_LOG_KEEP = 1000;
+const keepCount = () => {
+  const message = expected(`a whole number from 0 to ${MAX_LOG_KEEP}`);
+  return v.pipe(v.number(message), v.integer(message), v.minValue(0, message), v.maxValue(MAX_LOG_KEEP, message));
+};
 const flag = () => v.boolean(expected('true or false'));
 const envMap = () =>
   v.pipe(
@@ -154,7 +160,7 @@ const PROCESS_ENTRIES = {
   random_delay: v.nullish(wholeNumber(0)),
   stop_timeout: v.nullish(seconds()),
   log_max_size: v.nullish(size()),
-  log_keep: v.nullish(wholeNumber(0)),
+  log_keep: v.nullish(keepCount()),
   log_compress: v.nullish(flag()),
   log_per_instance: v.nullish(flag()),
   env: v.nullish(envMap()),
@@ -173,7 +179,7 @@ const TOP_ENTRIES = {
   exec_prefix: v.nullish(text()),
   stop_timeout: v.nullish(seconds()),
   log_max_size: v.nullish(size()),
-  log_keep: v.nullish(wholeNumber(0)),
+  log_keep: v.nullish(keepCount()),
   log_compress: v.nullish(flag()),
   env: v.nullish(envMap()),
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),

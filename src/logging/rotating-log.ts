@@ -39,8 +39,10 @@ export class RotatingLog {
   #fd: number;
   #size: number;
   #endsWithNewline = true;
-  /** A rotated file being gzipped: rotations wait for it, so numbering never shifts under it. */
-  #compressing: Promise<void> | undefined;
+  /** Gzips run one after another, in the background, while the log goes on rotating. */
+  #compressing: Promise<void> = Promise.resolve();
+  /** Rotations so far: a gzip finds its file's current number from how many happened since. */
+  #rotations = 0;
   readonly #onProblem: (message: string) => void;
   #droppedBytes = 0;
 
@@ -86,7 +88,7 @@ export class RotatingLog {
 
   close(): Promise<void> {
     closeSync(this.#fd);
-    return this.#compressing ?? Promise.resolve();
+    return this.#compressing;
   }
 
   #write(data: Buffer, from: number, to: number): number {
@@ -112,9 +114,8 @@ export class RotatingLog {
     return to;
   }
 
-  /** False when a rotation cannot happen now (a gzip still running, or a failed rename). */
+  /** False when a rotation cannot happen now (a failed rename). */
   #rotate(): boolean {
-    if (this.#compressing !== undefined) return false;
     const { keep, compress } = this.#settings;
     try {
       // Only the rotated files that exist are moved: a large log_keep costs nothing extra.
@@ -142,24 +143,36 @@ export class RotatingLog {
     closeSync(previous);
     this.#size = 0;
     this.#endsWithNewline = true;
+    this.#rotations += 1;
     if (compress) {
-      this.#compressing = this.#gzip(rotatedName(this.path, 1, false)).finally(() => {
-        this.#compressing = undefined;
-      });
+      const rotation = this.#rotations;
+      this.#compressing = this.#compressing.then(() => this.#gzip(rotation));
     }
     return true;
   }
 
-  async #gzip(source: string): Promise<void> {
-    const target = `${source}.gz`;
-    const temporary = `${dirname(source)}/.${source.slice(dirname(source).length + 1)}.gz.tmp`;
+  /**
+   * Gzips the file that rotation number `rotation` made: LOG.1 then, LOG.k by now if more
+   * rotations happened meanwhile. Its descriptor is read, so renames during the gzip do not
+   * matter; the result takes the file's place under its number at that moment.
+   */
+  async #gzip(rotation: number): Promise<void> {
+    const numberNow = (): number => 1 + this.#rotations - rotation;
+    if (numberNow() > this.#settings.keep) return;
+    const source = rotatedName(this.path, numberNow(), false);
+    const temporary = `${dirname(this.path)}/.${basename(this.path)}.${rotation}.gz.tmp`;
     try {
       removeQuietly(temporary);
       const input = openSync(source, constants.O_RDONLY | constants.O_NOFOLLOW);
       const output = createExclusive(temporary);
       await pipeline(createReadStream('', { fd: input }), createGzip(), createWriteStream('', { fd: output }));
-      renameSync(temporary, target);
-      rmSync(source, { force: true });
+      const number = numberNow();
+      if (number > this.#settings.keep) {
+        removeQuietly(temporary);
+        return;
+      }
+      renameSync(temporary, rotatedName(this.path, number, true));
+      rmSync(rotatedName(this.path, number, false), { force: true });
     } catch (error) {
       removeQuietly(temporary);
       this.#onProblem(`Cannot gzip ${source}: ${(error as Error).message}; it stays uncompressed`);

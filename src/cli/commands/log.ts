@@ -1,42 +1,108 @@
-// `procodile log`: the last lines of the supervisor's or a process's log, then (with -f) what
-// is appended to it, the way Ruby Procodile's `tail -n N [-f]` did (spec 2.7, Q3, Q4).
+// `procodile log`: the last lines of every process log (or of those -p names, and with
+// --supervisor of the supervisor log), then with -f everything appended to them, merged into
+// one stream prefixed and coloured as in the foreground (README.md, "Logs").
 import { stat } from 'node:fs/promises';
 import { ProcodileError } from '../../errors.js';
-import type { AppConfig } from '../../config/types.js';
+import { linePrefix } from '../../logging/log-line.js';
+import { selectSources, sourcesOf, type LogSource } from '../../logging/log-sources.js';
 import { followFile, readLastLines } from '../../logging/tail.js';
+import type { Colors } from '../terminal.js';
 import type { CommandHandler } from '../context.js';
 
 const DEFAULT_LINES = 10;
+/** How often a per-instance process is checked for new instances' logs while following. */
+const DISCOVER_MS = 1000;
 
-// Raw output: the log's bytes go out exactly as written, so a last line without a newline is
-// not given one and its continuation, once followed, joins it on the same line.
-function writeRaw(text: string): void {
-  if (text !== '') process.stdout.write(text);
+interface Printer {
+  /** Takes text read from `source`; prints each whole line. */
+  feed(source: LogSource, text: string): void;
+  /** Prints what is left of an unfinished line. */
+  finish(source: LogSource): void;
+}
+
+function createPrinter(colors: Colors, grep: RegExp | undefined): Printer {
+  const partial = new Map<string, string>();
+  const print = (source: LogSource, lines: string[]): void => {
+    let out = '';
+    const prefix = source.prefixed ? '' : linePrefix(source.label, new Date(), { colors, color: source.color });
+    for (const line of lines) if (grep === undefined || grep.test(line)) out += `${prefix}${line}\n`;
+    if (out !== '') process.stdout.write(out);
+  };
+  return {
+    feed(source, text) {
+      const lines = ((partial.get(source.path) ?? '') + text).split('\n');
+      partial.set(source.path, lines.pop() ?? '');
+      print(source, lines);
+    },
+    finish(source) {
+      const rest = partial.get(source.path) ?? '';
+      partial.delete(source.path);
+      if (rest !== '') print(source, [rest]);
+    },
+  };
 }
 
 export const runLog: CommandHandler = async (ctx) => {
-  const lines = parseLineCount(ctx.args.options.lines);
-  const path = logFileOf(ctx.app, ctx.args.options.process);
-  const size = await sizeOf(path);
+  const { options } = ctx.args;
+  const lines = parseLineCount(options.lines);
+  const grep = parseGrep(options.grep);
+  const names = options.process ?? options.processes;
+  if (names === true) throw new ProcodileError('INVALID_ARGUMENT', 'No process named after -p: give names such as -p web,worker or -p web.1');
+  const selection = selectSources(ctx.app, names, options.supervisor === true);
+  const printer = createPrinter(ctx.term.color, grep);
+
   // Reading up to the size just measured and following from that same offset means a line
   // written in between is printed exactly once.
-  writeRaw(await withReadErrors(path, readLastLines(path, lines, size)));
-  if (ctx.args.options.follow !== true) return 0;
+  const sizes = new Map<string, number>();
+  for (const source of selection.sources) {
+    const size = await sizeOf(source.path);
+    if (size === undefined) continue;
+    sizes.set(source.path, size);
+    printer.feed(source, await withReadErrors(source.path, readLastLines(source.path, lines, size)));
+  }
+  if (sizes.size === 0 && (options.follow !== true || selection.sources.length === 1)) {
+    const paths = selection.sources.map((s) => s.path);
+    throw new ProcodileError('NOT_FOUND', paths.length === 1 ? `No file found at ${paths[0] ?? ''}` : `No log file found (looked for ${paths.join(', ') || 'per-instance logs'})`);
+  }
+  if (options.follow !== true) {
+    for (const source of selection.sources) printer.finish(source);
+    return 0;
+  }
 
   const controller = new AbortController();
   const stop = (): void => controller.abort();
-  // `log -f | head` closes the pipe; that is the reader saying it has seen enough.
-  const onStdoutError = (): void => controller.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.stdout.on('error', onStdoutError);
+  // `log -f | head` closes the pipe; that is the reader saying it has seen enough.
+  process.stdout.on('error', stop);
+  const following = new Map<string, Promise<void>>();
+  let failure: ProcodileError | undefined;
+  const follow = (source: LogSource, from: number): void => {
+    if (following.has(source.path)) return;
+    const done = followFile(source.path, from, (text) => printer.feed(source, text), controller.signal).catch((error: unknown) => {
+      failure ??= readError(source.path, error);
+      controller.abort();
+    });
+    following.set(source.path, done);
+  };
+  // A file missing now is followed from its start once it appears (followFile waits for it).
+  for (const source of selection.sources) follow(source, sizes.get(source.path) ?? 0);
+  const discovery = setInterval(() => {
+    for (const definition of selection.discover) for (const source of sourcesOf(definition)) follow(source, 0);
+  }, DISCOVER_MS);
   try {
-    await withReadErrors(path, followFile(path, size, writeRaw, controller.signal));
+    await new Promise<void>((resolve) => {
+      if (controller.signal.aborted) resolve();
+      else controller.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.all(following.values());
   } finally {
+    clearInterval(discovery);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    process.stdout.off('error', onStdoutError);
+    process.stdout.off('error', stop);
   }
+  if (failure !== undefined) throw failure;
   // Interrupting a follow is how it is meant to end, so it is a success.
   return 0;
 };
@@ -53,25 +119,24 @@ function parseLineCount(value: string | true | undefined): number {
   return Number(value);
 }
 
-function logFileOf(app: AppConfig, processName: string | true | undefined): string {
-  if (processName === undefined) return app.logPath;
-  const name = processName === true ? '' : processName;
-  const definition = app.processes.find((p) => p.name === name);
-  if (definition === undefined) {
-    const known = app.processes.map((p) => p.name).join(', ');
-    throw new ProcodileError('UNKNOWN_PROCESS', `Invalid process name '${name}' (known processes: ${known})`);
+function parseGrep(value: string | true | undefined): RegExp | undefined {
+  if (value === undefined) return undefined;
+  if (value === true || value === '') throw new ProcodileError('INVALID_ARGUMENT', 'Give --grep a pattern, e.g. --grep "error|timeout"');
+  try {
+    return new RegExp(value);
+  } catch (error) {
+    throw new ProcodileError('INVALID_ARGUMENT', `Invalid --grep pattern '${value}': ${(error as Error).message}`);
   }
-  return definition.logPath;
 }
 
-async function sizeOf(path: string): Promise<number> {
+async function sizeOf(path: string): Promise<number | undefined> {
   try {
     const info = await stat(path);
     if (info.isFile()) return info.size;
   } catch (error) {
     if (!isMissing(error)) throw readError(path, error);
   }
-  throw new ProcodileError('NOT_FOUND', `No file found at ${path}`);
+  return undefined;
 }
 
 async function withReadErrors<T>(path: string, work: Promise<T>): Promise<T> {
