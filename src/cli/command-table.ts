@@ -106,7 +106,14 @@ const TABLE: Record<CommandName, Omit<CommandSpec, 'name'>> = {
     options: [
       { long: 'follow', short: 'f', value: 'none', help: 'Keep printing lines appended to the logs (follows rotations)' },
       { long: 'lines', short: 'n', value: 'required', placeholder: 'LINES', help: 'Number of lines of each log to print first (default: 10)' },
-      processesOption('Only these processes or instances (NAME or NAME.N; NAME.N needs log_per_instance)'),
+      // `--process` (singular) is Procodile's own spelling for this command.
+      {
+        long: 'process',
+        short: 'p',
+        value: 'required',
+        placeholder: 'a,b,c',
+        help: 'Only these processes or instances (NAME or NAME.N; NAME.N needs log_per_instance)',
+      },
       { long: 'supervisor', value: 'none', help: 'Include the supervisor log (procodile.log)' },
       { long: 'grep', value: 'required', placeholder: 'PATTERN', help: 'Only lines matching this regular expression' },
     ],

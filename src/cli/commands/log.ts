@@ -46,7 +46,7 @@ export const runLog: CommandHandler = async (ctx) => {
   const { options } = ctx.args;
   const lines = parseLineCount(options.lines);
   const grep = parseGrep(options.grep);
-  const names = options.process ?? options.processes;
+  const names = options.process;
   if (names === true) throw new ProcodileError('INVALID_ARGUMENT', 'No process named after -p: give names such as -p web,worker or -p web.1');
   const selection = selectSources(ctx.app, names, options.supervisor === true);
   const printer = createPrinter(ctx.term.color, grep);
