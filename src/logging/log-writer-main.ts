@@ -36,13 +36,15 @@ export async function runLogWriter(socketPath: string): Promise<number> {
   rmSync(socketPath, { force: true });
   let done!: () => void;
   const idle = new Promise<void>((resolve) => (done = resolve));
-  const writer = new LogWriter({ report, onIdle: () => done() });
-  await writer.listen(address.address);
   const pidPath = logWriterPidPath(socketPath);
+  const leaving = (): void => {
+    rmSync(socketPath, { force: true });
+    rmSync(pidPath, { force: true });
+  };
+  const writer = new LogWriter({ report, onIdle: () => done(), onClosing: leaving });
+  await writer.listen(address.address);
   writeFileAtomically(pidPath, String(process.pid));
   await idle;
-  rmSync(socketPath, { force: true });
-  rmSync(pidPath, { force: true });
   address.release();
   return 0;
 }

@@ -24,7 +24,7 @@ const PARTIAL_LINE_DELAY_MS = 1000;
 /** Before its first connection the writer waits this long for the one that started it. */
 const FIRST_CONNECTION_MS = 10_000;
 /** Once the last connection (the supervisor's and every instance's) has gone, it leaves. */
-const IDLE_EXIT_MS = 300;
+const IDLE_EXIT_MS = 0;
 
 export function parseHeader(line: string): StreamHeader | undefined {
   let value: unknown;
@@ -49,6 +49,8 @@ export interface LogWriterOptions {
   report: (message: string) => void;
   /** Called once the last connection has closed and every log is closed. */
   onIdle: () => void;
+  /** Called as soon as the writer stops taking connections (before logs finish closing). */
+  onClosing?: () => void;
 }
 
 export class LogWriter {
@@ -180,6 +182,7 @@ export class LogWriter {
     if (this.#closing || this.#connections.size > 0) return;
     this.#closing = true;
     this.#server.close();
+    this.#options.onClosing?.();
     await Promise.all([...this.#logs.values()].map((log) => log.close()));
     this.#logs.clear();
     this.#options.onIdle();
