@@ -34,6 +34,18 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+// The log writer (src/logging/log-writer-main.ts) is a long-lived process of its own: a bundle
+// of just what it uses keeps its memory small (README.md, "Logs").
+await build({
+  entryPoints: [new URL('../src/logging/log-writer-main.ts', import.meta.url).pathname],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: `${dist}procodile-logwriter.cjs`,
+  sourcemap: false,
+  logLevel: 'warning',
+});
 // The loader runs the bundle through vm.Script, which has no loader for a real import():
 // only bundled modules may be imported lazily, never a Node built-in or a package.
 if (/\bimport\((["'])(node:|[a-z@])/.test(readFileSync(outfile, 'utf8'))) {

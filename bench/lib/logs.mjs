@@ -1,6 +1,10 @@
 // Log throughput: the generator (bench/gen.mjs) writing LINES numbered 100-byte lines
 //   direct-file   gen > file                          (baseline for background)
-//   background    procodile daemon, instance stdout = ROOT/gen.log
+//   background    procodile daemon, default settings: the instance writes through the log
+//                 writer into ROOT/gen.log (rotation on, 50 MB x 5)
+//   background-rotating  the same with log_max_size: 2M, log_keep: 1000, so the run crosses
+//                 ~10 rotations; the rotated files are read back in order and checked as one
+//   background-direct    log_keep: 0, the instance's stdout is ROOT/gen.log itself
 //   direct-pipe   gen | cat > file                    (baseline for foreground)
 //   node-pipe     node (spawns gen, pipes its stdout through untouched) | cat > file
 //                 (the bound of any Node supervisor reading its children's pipes)
@@ -9,8 +13,8 @@
 // Then the file is checked line by line: lost, torn (not a whole generator line), duplicated
 // and reordered lines.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv, isAlive, onCleanup, readPidFile, removeDir, shortTmp, sleep, wallMs, waitFor } from './util.mjs';
 
@@ -47,8 +51,27 @@ function tailHas(path, needle) {
 }
 
 /** Checks a captured output against what the generator wrote. */
-export function analyse(path, lines, { prefixed }) {
-  const text = readFileSync(path, 'latin1');
+/** Every rotated file of `path`, oldest first, then `path` itself, as one text. */
+function readRotated(path) {
+  const dir = dirname(path);
+  const base = basename(path);
+  const numbered = readdirSync(dir)
+    .map((name) => ({ name, n: name.startsWith(`${base}.`) ? Number(name.slice(base.length + 1)) : NaN }))
+    .filter((e) => Number.isInteger(e.n))
+    .sort((a, b) => b.n - a.n);
+  return [...numbered.map((e) => join(dir, e.name)), path].map((p) => readFileSync(p, 'latin1')).join('');
+}
+
+function rotatedSize(path) {
+  const dir = dirname(path);
+  const base = basename(path);
+  let total = 0;
+  for (const name of readdirSync(dir)) if (name === base || /^\d+$/.test(name.slice(base.length + 1)) && name.startsWith(`${base}.`)) total += fileSize(join(dir, name));
+  return total;
+}
+
+export function analyse(path, lines, { prefixed, rotated = false }) {
+  const text = rotated ? readRotated(path) : readFileSync(path, 'latin1');
   const seen = new Uint8Array(lines + 1);
   let torn = 0;
   let other = 0;
@@ -103,14 +126,14 @@ function spawnTracked(file, args, stdio, env = cleanEnv()) {
   return { child, exited: exited.then((v) => (off(), v)) };
 }
 
-async function finish(dir, out, t0Done, lines, prefixed, extra = {}) {
+async function finish(dir, out, t0Done, lines, prefixed, extra = {}, rotated = false) {
   const gen = JSON.parse(readFileSync(join(dir, 'stat.json'), 'utf8'));
   const seconds = (t0Done - gen.start) / 1000;
   return {
     lines_per_s: lines / seconds,
     ms: seconds * 1000,
     generator_write_ms: gen.end - gen.start,
-    ...analyse(out, lines, { prefixed }),
+    ...analyse(out, lines, { prefixed, rotated }),
     ...extra,
   };
 }
@@ -168,16 +191,19 @@ export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
     }
     // procodile modes: the generator is the only process of the app
     writeFileSync(join(dir, 'Procfile'), `gen: ${NODE} ${genArgs.join(' ')}\n`);
-    if (mode === 'background') {
+    const options = { 'background-rotating': 'log_max_size: 2M\nlog_keep: 1000\n', 'background-direct': 'log_keep: 0\n' }[mode];
+    if (options !== undefined) writeFileSync(join(dir, 'Procfile.options'), options);
+    if (mode === 'background' || mode === 'background-rotating' || mode === 'background-direct') {
+      const rotated = mode === 'background-rotating';
       const out = join(dir, 'gen.log');
       const start = spawnTracked(NODE, [cli, 'start', '-r', dir], ['ignore', 'ignore', 'inherit']);
       const stopAll = onCleanup(() => stopDaemon(cli, dir));
       try {
-        await waitFor(() => fileSize(out) >= expected, { timeoutMs, what: 'background log file' });
+        await waitFor(() => (rotated ? rotatedSize(out) : fileSize(out)) >= expected, { timeoutMs, what: 'background log file' });
         const done = wallMs();
         await waitFor(statReady, { timeoutMs: 10_000 });
         await start.exited;
-        return await finish(dir, out, done, lines, false);
+        return await finish(dir, out, done, lines, false, {}, rotated);
       } finally {
         stopAll();
         await stopDaemon(cli, dir);

@@ -45,6 +45,7 @@ export function buildTargets(m, r) {
     ['RSS with 100 idle vs PM2 daemon', v(r.rss_100_vs_pm2?.of_medians), '<=', 0.75, 'x'],
     ['stop of 100 vs supervisord', v(r.stop_100_vs_supervisord?.of_medians), '<=', 2, 'x'],
     ['background log throughput vs direct file', v(r.log_background_vs_direct?.of_medians), '>=', 0.9, 'x'],
+    ['background log throughput, rotating every 2 MB, vs direct file', v(r.log_background_rotating_vs_direct?.of_medians), '>=', 0.9, 'x'],
     ['foreground log throughput', v(lg?.foreground?.lines_per_s?.median), '>=', 400_000, 'lines/s'],
     ['foreground vs generator piped to a file', v(r.log_foreground_vs_pipe?.of_medians), '>=', 0.35, 'x'],
     ['lost+torn+reordered lines (all modes)', integrity ? bad : null, '==', 0, 'lines'],
@@ -108,7 +109,7 @@ export function printReport(res, out = process.stdout) {
   out.write(`\n${table(rows)}\n`);
   if (m.logs) {
     const lr = [['log throughput', 'lines/s median [min-max]', 'ms median', 'lost', 'torn', 'reordered', 'dup', 'vs baseline']];
-    const base = { background: 'log_background_vs_direct', node_pipe: 'log_node_pipe_vs_pipe', foreground: 'log_foreground_vs_pipe' };
+    const base = { background: 'log_background_vs_direct', background_rotating: 'log_background_rotating_vs_direct', background_direct: 'log_background_direct_vs_direct', node_pipe: 'log_node_pipe_vs_pipe', foreground: 'log_foreground_vs_pipe' };
     for (const [mode, x] of Object.entries(m.logs)) {
       if (!x) continue;
       lr.push([mode, cell(x.lines_per_s, 'lines/s'), fmtNum(x.ms?.median, 'ms'), x.integrity.lost, x.integrity.torn, x.integrity.reordered, x.integrity.duplicated, base[mode] ? rcell(r[base[mode]]) : '']);

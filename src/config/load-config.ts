@@ -6,7 +6,7 @@ import { readOptionsFile, mergeOptions, type AppOptions, type OptionsFile, type 
 import { expandPath, isFile } from './paths.js';
 import { machineProcessLimit, type ProcessLimit } from './process-limit.js';
 import { readProcfile, type ProcfileEntry } from './procfile.js';
-import { DEFAULT_STOP_TIMEOUT, LOG_COLORS, type AppConfig, type AppLocation, type ProcessDefinition } from './types.js';
+import { DEFAULT_LOG_ROTATION, DEFAULT_STOP_TIMEOUT, LOG_COLORS, type AppConfig, type AppLocation, type ProcessDefinition } from './types.js';
 
 export const DEFAULT_APP_NAME = 'Procodile';
 const PROCESS_DEFAULTS = {
@@ -79,6 +79,11 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     ...(merged.execPrefix === undefined ? {} : { execPrefix: merged.execPrefix }),
     env: merged.env,
     ...(merged.secretEnv === undefined ? {} : { secretEnv: merged.secretEnv }),
+    logRotation: {
+      maxSize: merged.logMaxSize ?? DEFAULT_LOG_ROTATION.maxSize,
+      keep: merged.logKeep ?? DEFAULT_LOG_ROTATION.keep,
+      compress: merged.logCompress ?? DEFAULT_LOG_ROTATION.compress,
+    },
     processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
     loadedAt: Math.floor(now() / 1000),
   });
@@ -135,6 +140,12 @@ function buildProcess(
     randomDelay: options.randomDelay ?? PROCESS_DEFAULTS.randomDelay,
     env: options.env,
     stopTimeout: options.stopTimeout ?? merged.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+    logRotation: {
+      maxSize: options.logMaxSize ?? merged.logMaxSize ?? DEFAULT_LOG_ROTATION.maxSize,
+      keep: options.logKeep ?? merged.logKeep ?? DEFAULT_LOG_ROTATION.keep,
+      compress: options.logCompress ?? merged.logCompress ?? DEFAULT_LOG_ROTATION.compress,
+    },
+    logPerInstance: options.logPerInstance ?? false,
   };
 }
 

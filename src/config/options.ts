@@ -30,6 +30,10 @@ export interface ProcessOptions {
   at?: string;
   randomDelay?: number;
   stopTimeout?: number;
+  logMaxSize?: number;
+  logKeep?: number;
+  logCompress?: boolean;
+  logPerInstance?: boolean;
   env: Record<string, string>;
 }
 
@@ -44,6 +48,9 @@ export interface AppOptions {
   consoleCommand?: string;
   execPrefix?: string;
   stopTimeout?: number;
+  logMaxSize?: number;
+  logKeep?: number;
+  logCompress?: boolean;
   env: Record<string, string>;
   /** More env names whose values status masks (README: control socket). */
   secretEnv?: string[];
@@ -97,6 +104,31 @@ const seconds = () => {
   const message = expected('a number of seconds greater than 0');
   return v.pipe(v.number(message), v.finite(message), v.gtValue(0, message));
 };
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+/** Below this, a log would rotate every few lines. */
+export const MIN_LOG_SIZE = 1024;
+/** A size such as 50M, 1G, 512K or a number of bytes, as a number of bytes. */
+export function parseSize(value: string | number): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*$/i.exec(String(value));
+  if (match === null) return undefined;
+  const bytes = Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1));
+  return Number.isSafeInteger(bytes) && bytes >= MIN_LOG_SIZE ? bytes : undefined;
+}
+const size = () => {
+  const message = expected(`a size of at least ${MIN_LOG_SIZE} bytes such as 50M, 1G, 512K or a number of bytes`);
+  return v.pipe(
+    v.union([v.string(), v.number()], message),
+    v.check((value) => parseSize(value) !== undefined, message),
+    v.transform((value) => parseSize(value) ?? MIN_LOG_SIZE),
+  );
+};
+/** More rotated files than this is a mistake for a bigger log_max_size. */
+export const MAX_LOG_KEEP = 1000;
+const keepCount = () => {
+  const message = expected(`a whole number from 0 to ${MAX_LOG_KEEP}`);
+  return v.pipe(v.number(message), v.integer(message), v.minValue(0, message), v.maxValue(MAX_LOG_KEEP, message));
+};
+const flag = () => v.boolean(expected('true or false'));
 const envMap = () =>
   v.pipe(
     v.record(
@@ -153,6 +185,10 @@ const PROCESS_ENTRIES = {
   ),
   random_delay: v.nullish(wholeNumber(0)),
   stop_timeout: v.nullish(seconds()),
+  log_max_size: v.nullish(size()),
+  log_keep: v.nullish(keepCount()),
+  log_compress: v.nullish(flag()),
+  log_per_instance: v.nullish(flag()),
   env: v.nullish(envMap()),
 };
 
@@ -168,6 +204,9 @@ const TOP_ENTRIES = {
   console_command: v.nullish(text()),
   exec_prefix: v.nullish(text()),
   stop_timeout: v.nullish(seconds()),
+  log_max_size: v.nullish(size()),
+  log_keep: v.nullish(keepCount()),
+  log_compress: v.nullish(flag()),
   env: v.nullish(envMap()),
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
@@ -245,6 +284,10 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
       at: entry?.at ?? undefined,
       randomDelay: entry?.random_delay ?? undefined,
       stopTimeout: entry?.stop_timeout ?? undefined,
+      logMaxSize: entry?.log_max_size ?? undefined,
+      logKeep: entry?.log_keep ?? undefined,
+      logCompress: entry?.log_compress ?? undefined,
+      logPerInstance: entry?.log_per_instance ?? undefined,
       env: entry?.env ?? {},
     };
   }
@@ -259,6 +302,9 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     consoleCommand: raw.console_command ?? undefined,
     execPrefix: raw.exec_prefix ?? undefined,
     stopTimeout: raw.stop_timeout ?? undefined,
+    logMaxSize: raw.log_max_size ?? undefined,
+    logKeep: raw.log_keep ?? undefined,
+    logCompress: raw.log_compress ?? undefined,
     env: raw.env ?? {},
     secretEnv: raw.secret_env ?? undefined,
     processes,

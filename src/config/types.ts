@@ -10,6 +10,18 @@ export const LOG_COLORS: readonly LogColor[] = ['magenta', 'red', 'cyan', 'green
 
 export const DEFAULT_STOP_TIMEOUT = 10;
 
+/** When a log file is rotated and how many rotated files stay (README.md, "Logs"). */
+export interface LogRotation {
+  /** Bytes a log may reach before it is rotated. */
+  maxSize: number;
+  /** Rotated files kept (LOG.1 .. LOG.N); 0 means never rotate. */
+  keep: number;
+  /** Gzip rotated files (LOG.1.gz ...). */
+  compress: boolean;
+}
+
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxSize: 50 * 1024 * 1024, keep: 5, compress: false };
+
 export interface ProcessDefinition {
   name: string;
   command: string;
@@ -33,6 +45,10 @@ export interface ProcessDefinition {
   env: Record<string, string>;
   /** Seconds between the term signal and SIGKILL of the whole group (D3). */
   stopTimeout: number;
+  /** Absent means DEFAULT_LOG_ROTATION. */
+  logRotation?: LogRotation;
+  /** Each instance writes its own log: `web.log` becomes `web.1.log`, `web.2.log`, ... */
+  logPerInstance?: boolean;
 }
 
 export interface AppConfig {
@@ -49,6 +65,8 @@ export interface AppConfig {
   supervisorPidPath: string;
   /** Supervisor log file. */
   logPath: string;
+  /** Rotation of the supervisor log (absent means DEFAULT_LOG_ROTATION). */
+  logRotation?: LogRotation;
   logRoot?: string;
   user?: string;
   consoleCommand?: string;

@@ -1,10 +1,16 @@
 // Starts the supervisor in the background: the same CLI re-executed in a new session (so
-// the terminal's signals cannot reach it), output appended to the supervisor log.
+// the terminal's signals cannot reach it), its output going to the supervisor log through the
+// application's log writer, which rotates it (README.md, "Logs"), or appended to it directly
+// when rotation is off or the writer cannot be started.
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFsError } from '../config/yaml-file.js';
+import type { AppConfig } from '../config/types.js';
+import { DEFAULT_LOG_ROTATION } from '../config/types.js';
 import { ProcodileError } from '../errors.js';
+import { openLogStream } from '../logging/log-stream.js';
+import { logWriterSocketPath } from '../logging/log-writer-paths.js';
 import { openForAppend } from '../runtime/safe-files.js';
 import { ensureRuntimeDirectory } from '../runtime/trusted-directories.js';
 
@@ -24,7 +30,13 @@ const DAEMON_NODE_FLAGS = [
   '--no-expose-wasm',
 ];
 
-export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.ProcessEnv, logPath: string): number {
+export async function spawnDaemon(
+  cliPath: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>,
+): Promise<number> {
+  const { logPath } = app;
   let fd: number;
   try {
     ensureRuntimeDirectory({ path: dirname(logPath), setting: 'log_path' });
@@ -38,11 +50,17 @@ export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.Process
         'Set log_path or log_root in Procfile.options (or Procfile.local) to a place you can write.',
     );
   }
+  const rotation = app.logRotation ?? DEFAULT_LOG_ROTATION;
+  const viaWriter =
+    rotation.keep === 0
+      ? undefined
+      : await openLogStream({ socketPath: logWriterSocketPath(app.pidRoot), path: logPath, rotation, writerLogPath: logPath });
+  const stream = viaWriter?.ok === true ? viaWriter.stream : undefined;
   try {
     // `--` keeps Node from reading our own --env-file flag as its own (ECOSYSTEM trap 1).
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--', cliPath, ...argv], {
       detached: true,
-      stdio: ['ignore', fd, fd],
+      stdio: ['ignore', stream ?? fd, stream ?? fd],
       env: { ...env, [DAEMON_MARKER]: '1' },
     });
     child.unref();
@@ -50,5 +68,6 @@ export function spawnDaemon(cliPath: string, argv: string[], env: NodeJS.Process
     return child.pid;
   } finally {
     closeSync(fd);
+    stream?.destroy();
   }
 }

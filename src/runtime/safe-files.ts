@@ -34,7 +34,7 @@ function openError(path: string, error: unknown): unknown {
  * Opens a file created just now, exclusively, never through a link. The mode is set on the
  * open file as well, because the umask only narrows the mode given to open().
  */
-function createExclusive(path: string, mode: number, extraFlags = 0): number {
+export function createExclusive(path: string, mode = RUNTIME_FILE_MODE, extraFlags = 0): number {
   const fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | extraFlags, mode);
   try {
     fchmodSync(fd, mode);

@@ -24,6 +24,7 @@ import { assignPort, type PortRules } from './port-allocator.js';
 import type { ProcessOps } from './process-ops.js';
 import { decideRespawn } from './respawn-policy.js';
 import { RespawnQueue } from './respawn-queue.js';
+import { logTarget } from './spawn-instance.js';
 import { Stopper } from './stopper.js';
 
 export interface LifecycleHost {
@@ -121,11 +122,13 @@ export class Lifecycle {
     });
     const relay = this.#host.relay;
     const quiet = isRespawn && this.#quietStarts.delete(instance);
+    const output = relay === undefined ? logTarget(app, definition, instance.id) : undefined;
     const outcome = await this.#ops.spawn({
       command: definition.command,
       cwd: app.root,
       env,
-      output: relay === undefined ? { kind: 'file', path: definition.logPath } : { kind: 'pipe' },
+      output: output ?? { kind: 'pipe' },
+      onNotice: (message) => this.#log(instance, message),
     });
     if (!outcome.ok) return this.#failStart(definition, instance, outcome.message, isRespawn);
 
@@ -148,7 +151,7 @@ export class Lifecycle {
     }
     if (!quiet) {
       this.#log(instance, `Started with PID ${pid}${instance.tag === undefined ? '' : ` (tagged with ${instance.tag})`}`);
-      if (relay === undefined) this.#log(instance, `Logging to ${definition.logPath}`);
+      if (output !== undefined) this.#log(instance, `Logging to ${output.path}`);
     }
     this.#host.issues.resolve('process_failed_permanently', definition.name);
     child.once('exit', (code, signal) => this.#onExit(instance, child, code, signal));

@@ -72,6 +72,8 @@ describe('loadConfig: fixture basic (scenarios 23-27)', () => {
         randomDelay: 0,
         env: {},
         stopTimeout: 10,
+        logRotation: { maxSize: 50 * 1024 * 1024, keep: 5, compress: false },
+        logPerInstance: false,
       },
     ]);
   });

@@ -70,7 +70,7 @@ function tailOfLog(path: string): string {
 
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
-  const pid = spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app.logPath);
+  const pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app);
   handOverSupervisorLock(app.pidRoot, pid);
   term.out(`Started Procodile supervisor with PID ${pid}`);
   const deadline = Date.now() + DAEMON_READY_MS;
