@@ -1,9 +1,8 @@
-// The supervisor's own signals (D6): INT and TERM stop everything and exit 0, HUP reloads,
+// The supervisor's own signals: INT and TERM stop everything and exit 0, HUP reloads,
 // USR1 restarts everything, USR2 is ignored. Handled here once, at the edge. HUP also brings
 // back a deleted control socket, the one way to reach a supervisor that lost it.
 import type { Logger } from '../logging/logger.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { signalGroup } from '../proc/process-group.js';
 
 export function installSignalHandlers(
   supervisor: Supervisor,
@@ -22,9 +21,7 @@ export function installSignalHandlers(
       return;
     }
     // A second Ctrl-C means "now": kill every group instead of waiting for stop_timeout.
-    for (const instance of supervisor.table.allInstances()) {
-      if (instance.pgid !== undefined) signalGroup(instance.pgid, 'SIGKILL');
-    }
+    supervisor.killAll();
   };
   const handlers: [NodeJS.Signals, () => void][] = [
     ['SIGINT', () => stop('SIGINT')],

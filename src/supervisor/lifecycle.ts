@@ -327,7 +327,7 @@ export class Lifecycle {
       this.stopper.watch(instance, {
         deadlineMs,
         isRunning: () => this.#isRunningAnything(instance),
-        kill: () => this.#kill(instance),
+        kill: () => this.kill(instance),
         onForced: () => this.#forced(instance, timeoutMs),
         onDone: () => {
           this.#stopped(instance, escapees);
@@ -344,7 +344,8 @@ export class Lifecycle {
     this.#log(instance, `Still running after ${timeoutMs / 1000}s, sending KILL to the process group`);
   }
 
-  #kill(instance: Instance): void {
+  /** SIGKILL to the instance's group (or its process) now. */
+  kill(instance: Instance): void {
     const { pid, pgid } = instance;
     if (pgid !== undefined && this.#ops.signalGroup(pgid, 'SIGKILL')) return;
     if (pid !== undefined) this.#ops.signalPid(pid, 'SIGKILL');

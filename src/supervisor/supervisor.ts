@@ -282,6 +282,11 @@ export class Supervisor {
     return Promise.all(stopping).then(() => undefined);
   }
 
+  /** SIGKILL to every instance's group at once: a second INT or TERM means now. */
+  killAll(): void {
+    for (const instance of this.table.allInstances()) this.lifecycle.kill(instance);
+  }
+
   async restart<T>(request: RestartRequest, view: InstanceView<T>): Promise<RestartOutcome<T>> {
     this.#reloadOrThrow();
     if (request.tag !== undefined) this.#tag = request.tag;

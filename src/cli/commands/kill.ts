@@ -6,13 +6,14 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, isSameProcess, readProcStat } from '../../proc/liveness.js';
 import { signalGroup, signalPid } from '../../proc/process-group.js';
+import { runningLogWriter } from '../../logging/log-writer-paths.js';
 import { readRecord, recordPath } from '../../runtime/adoption-record.js';
 import { isRecordedProcess, ownedMembers } from '../../runtime/ownership.js';
 import { readPidFile } from '../../runtime/pid-files.js';
 import { isProcodileProcess } from '../../runtime/supervisor-lock.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
 
-function runKill(ctx: CommandContext): number {
+async function runKill(ctx: CommandContext): Promise<number> {
   const { app, term } = ctx;
   const { pidRoot } = app;
   const record = readRecord(pidRoot);
@@ -68,7 +69,26 @@ function runKill(ctx: CommandContext): number {
     }
   }
   rmSync(recordPath(pidRoot), { force: true });
+  await endLogWriter(pidRoot, (line) => term.out(line));
   return 0;
+}
+
+/** How long the log writer may take to write what the killed processes left and exit. */
+const WRITER_GRACE_MS = 2000;
+
+/**
+ * With every writer to it gone, the log writer finishes the logs and exits by itself; one
+ * that has not after a grace period gets SIGKILL too, so that nothing of the app is left.
+ */
+async function endLogWriter(pidRoot: string, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + WRITER_GRACE_MS;
+  for (let writer = runningLogWriter(pidRoot); writer !== undefined; writer = runningLogWriter(pidRoot)) {
+    if (Date.now() >= deadline) {
+      if (signalPid(writer, 'SIGKILL')) say(`Sent KILL -9 to ${writer} (log writer)`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export const killCommand = defineCommand({

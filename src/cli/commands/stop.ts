@@ -5,6 +5,7 @@ import { secondsFromEnv, sendRequest } from '../../control/client.js';
 import type { InstanceJson } from '../../control/protocol.js';
 import { explainUnreachable } from '../../control/trust.js';
 import { detectSupervisor } from '../../daemon/detect.js';
+import { runningLogWriter } from '../../logging/log-writer-paths.js';
 import { ProcodileError } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
@@ -71,7 +72,11 @@ const runStop = async (ctx: CommandContext<typeof OPTIONS>): Promise<number> => 
       // The process itself, not its socket: the supervisor closes the socket a moment before
       // it exits, and after `stop -s --wait` nothing of the app may be left (D3).
       waitingFor = `the supervisor${presence.pid === undefined ? '' : ` (PID ${presence.pid})`} to exit`;
-      if (presence.pid === undefined ? !(await detectSupervisor(app)).running : !isAlive(presence.pid)) break;
+      const supervisorGone = presence.pid === undefined ? !(await detectSupervisor(app)).running : !isAlive(presence.pid);
+      // The log writer leaves once the supervisor's and every instance's output has closed.
+      const writer = supervisorGone ? runningLogWriter(app.pidRoot) : undefined;
+      if (writer !== undefined) waitingFor = `the log writer (PID ${writer}) to finish the logs and exit`;
+      else if (supervisorGone) break;
     } else {
       const alive = await stillAlive(app, pending, Math.max(1, deadline - Date.now()));
       // A supervisor that has gone can no longer be asked: that ends the wait, as it always did.
