@@ -64,22 +64,25 @@ export function groupHasLiveMembers(pgid: number): boolean {
 }
 
 
-export function listGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
+/** Every live (non-zombie) process with its stat line, in one read of /proc. */
+export function* liveProcesses(): Generator<[number, ProcStat]> {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return members;
+    return;
   }
   for (const entry of entries) {
     const c = entry.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(entry);
     const stat = readProcStat(pid);
-    if (stat !== undefined && stat.pgid === pgid && stat.state !== 'Z' && stat.state !== 'X') {
-      members.push(pid);
-    }
+    if (stat !== undefined && stat.state !== 'Z' && stat.state !== 'X') yield [pid, stat];
   }
+}
+
+export function listGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const [pid, stat] of liveProcesses()) if (stat.pgid === pgid) members.push(pid);
   return members;
 }

@@ -1,8 +1,8 @@
 // Who belongs to an instance: the parent links and process groups read from /proc. A pid
 // file is only a claim, so a pid named there is followed or signalled only when the process
 // tree says it is part of the instance (README.md, "Pid files and what procodile signals").
-import { readdirSync, readFileSync } from 'node:fs';
-import { readProcStat } from './liveness.js';
+import { readFileSync } from 'node:fs';
+import { liveProcesses, readProcStat } from './liveness.js';
 
 export interface ProcessFacts {
   pid: number;
@@ -26,19 +26,7 @@ const isLive = (state: string): boolean => state !== 'Z' && state !== 'X';
 /** Every live process, one read of /proc. */
 export function snapshotProcesses(): ProcessFacts[] {
   const found: ProcessFacts[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(entry);
-    const stat = readProcStat(pid);
-    if (stat !== undefined && isLive(stat.state)) found.push({ pid, ppid: stat.ppid, pgid: stat.pgid, startTime: stat.startTime });
-  }
+  for (const [pid, stat] of liveProcesses()) found.push({ pid, ppid: stat.ppid, pgid: stat.pgid, startTime: stat.startTime });
   return found;
 }
 

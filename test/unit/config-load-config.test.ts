@@ -1,26 +1,14 @@
 // Tests for loadConfig: defaults, the full fixture, the root override and every error path.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { AppConfig, AppLocation } from '../../src/config/types.js';
 import { FULL_OPTIONS } from '../helpers/fixtures.js';
+import { tempTree } from '../helpers/temp-tree.js';
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function app(files: Record<string, string>): string {
-  const root = mkdtempSync('/tmp/pc-');
-  dirs.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, name)), { recursive: true });
-    writeFileSync(join(root, name), content);
-  }
-  return root;
-}
+const app = (files: Record<string, string>): string => tempTree(files);
 
 function load(location: AppLocation): AppConfig {
   const result = loadConfig(location, { now: () => 1_700_000_000_500 });

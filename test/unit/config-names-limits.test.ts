@@ -1,30 +1,17 @@
 // Tests for what config files may contain beyond their types: safe process and application
 // names, the quantity cap and the machine's process limit, and the size of every file read.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { readEnvFile } from '../../src/config/env-file.js';
 import { readGlobalConfig } from '../../src/config/app-resolution.js';
 import { loadConfig, type LoadConfigOptions } from '../../src/config/load-config.js';
 import { parseOptions } from '../../src/config/options.js';
 import { parseProcfile } from '../../src/config/procfile.js';
 import { processNameProblem } from '../../src/config/process-name.js';
+import { tempTree } from '../helpers/temp-tree.js';
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function app(files: Record<string, string>): string {
-  const root = mkdtempSync('/tmp/pc-');
-  dirs.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, name)), { recursive: true });
-    writeFileSync(join(root, name), content);
-  }
-  return root;
-}
+const app = (files: Record<string, string>): string => tempTree(files);
 
 function procfileError(text: string): string {
   const result = parseProcfile(text, '/app/Procfile');

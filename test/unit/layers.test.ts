@@ -2,26 +2,13 @@
 // module that imports a higher layer, on an import cycle, and on a folder with no layer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/app.js';
+import { tempTree } from '../helpers/temp-tree.js';
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'check-layers.mjs');
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync('/tmp/pc-layers-');
-  dirs.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => tempTree(files, '/tmp/pc-layers-');
 
 function check(dir?: string): { code: number | null; stderr: string } {
   const run = spawnSync(process.execPath, dir === undefined ? [SCRIPT] : [SCRIPT, dir], { encoding: 'utf8' });
