@@ -76,8 +76,10 @@ describe('a slow start-up', () => {
       const daemon = Number(/PID (\d+)/.exec(output.text)?.[1]);
       const second = await cli(a, ['start']);
       assert.doesNotMatch(second.stdout, /Started Procodile supervisor/, `a second daemon was launched:\n${second.stdout}`);
-      assert.equal(second.code, 1, second.stdout);
-      assert.match(second.stderr, new RegExp(`A procodile supervisor \\(PID ${daemon}\\) is already starting or running`));
+      // On a fast machine the first daemon may already answer by now; then the second start
+      // talks to it. Either way there is one supervisor (checked throughout by the sampler).
+      if (second.code === 0) assert.match(second.stdout, /No processes to start/);
+      else assert.match(second.stderr, new RegExp(`A procodile supervisor \\(PID ${daemon}\\) is already starting or running`));
       await new Promise((resolve) => first.once('exit', resolve));
       await waitFor(async () => (await cli(a, ['status', '--json'])).stdout.includes(`"pid":${daemon}`), 60000, 'the first daemon to answer');
       // (status --json of this app is large: its env is in it.)
