@@ -3,6 +3,7 @@
 import { fail, ok, type Result } from '../errors.js';
 import { suggest } from './options-issues.js';
 import { readOptionsFile, mergeOptions, type AppOptions, type OptionsFile, type ProcessOptions } from './options.js';
+import { dependencyProblem } from './dependencies.js';
 import { expandPath, isFile } from './paths.js';
 import { machineProcessLimit, type ProcessLimit } from './process-limit.js';
 import { readProcfile, type ProcfileEntry } from './procfile.js';
@@ -66,6 +67,10 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
   const { logRoot } = files;
   const now = options.now ?? Date.now;
 
+  const processes = entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot));
+  const dependencies = dependencyProblem(processes, optionsPath);
+  if (dependencies !== undefined) return fail('CONFIG_INVALID', dependencies);
+
   return ok({
     root,
     procfilePath,
@@ -79,7 +84,9 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     ...(merged.execPrefix === undefined ? {} : { execPrefix: merged.execPrefix }),
     env: merged.env,
     ...(merged.secretEnv === undefined ? {} : { secretEnv: merged.secretEnv }),
-    processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
+    processes,
+    ...(merged.releaseCommand === undefined ? {} : { releaseCommand: merged.releaseCommand }),
+    ...(merged.proxy === undefined ? {} : { proxy: merged.proxy }),
     loadedAt: Math.floor(now() / 1000),
   });
 }
@@ -135,6 +142,12 @@ function buildProcess(
     randomDelay: options.randomDelay ?? PROCESS_DEFAULTS.randomDelay,
     env: options.env,
     stopTimeout: options.stopTimeout ?? merged.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+    ...(options.ready === undefined ? {} : { ready: options.ready }),
+    ...(options.readyTimeout === undefined ? {} : { readyTimeout: options.readyTimeout }),
+    ...(options.maxSurge === undefined ? {} : { maxSurge: options.maxSurge }),
+    ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+    ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
+    ...(options.restartOnDeploy === undefined ? {} : { restartOnDeploy: options.restartOnDeploy }),
   };
 }
 

@@ -22,6 +22,10 @@ import { buildStatus, instanceJson } from './status-report.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
+import { dependencyLevels } from '../config/dependencies.js';
+import { systemProbes, type ReadinessProbes } from './readiness.js';
+import { runRelease } from './release.js';
+import { runCommand, type CommandRunner } from './run-command.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
 const SUPERVISE_INTERVAL_MS = 3000;
@@ -49,6 +53,10 @@ export interface SupervisorOptions {
   /** Operating-system work and time; the real ones unless a test hands in fakes. */
   ops?: ProcessOps;
   clock?: Clock;
+  /** Ready checks; the real ones unless a test hands in fakes. */
+  probes?: ReadinessProbes;
+  /** Runs release_command; the real one unless a test hands in a fake. */
+  runCommand?: CommandRunner;
 }
 
 export class Supervisor {
@@ -74,10 +82,14 @@ export class Supervisor {
     const ops = options.ops ?? systemProcessOps;
     this.#ops = ops;
     this.#clock = options.clock ?? systemClock;
+    // `proxy: true` in the options file: every start (the systemd unit, a start after a crash) has it.
+    if (config.proxy === true) options.proxy = true;
     this.table = new ProcessTable(config, (pid, startTime) => ops.isSameProcess(pid, startTime));
     this.lifecycle = new Lifecycle({
       ops,
       clock: this.#clock,
+      probes: options.probes ?? systemProbes(options.runCommand ?? runCommand),
+      drain: (i) => this.#drain(i),
       app: () => this.config,
       definitionOf: (i) => this.table.get(i.processName)?.definition,
       usedPorts: (name) =>
@@ -123,6 +135,36 @@ export class Supervisor {
     });
   }
 
+  /** A leaving proxied instance's connections may finish before its term signal. */
+  #drain(instance: Instance): Promise<void> | undefined {
+    const definition = this.definitionOf(instance);
+    if (!this.options.proxy || definition?.proxyPort === undefined || instance.port === undefined) return undefined;
+    const seconds = definition.drainTimeout ?? definition.stopTimeout;
+    return this.proxy.drain({ description: instance.description, port: instance.port }, seconds * 1000);
+  }
+
+  /** release_command, before anything is started or restarted; an error message when it failed. */
+  async #release(): Promise<string | undefined> {
+    const command = this.config.releaseCommand;
+    if (command === undefined) return undefined;
+    this.#log(`Running release command: ${command}`);
+    const failure = await runRelease(this.config, this.options.env, this.options.envFile, this.options.runCommand ?? runCommand);
+    if (failure === undefined) {
+      this.#log('Release command succeeded');
+      this.issues.resolve('release_failed', 'release');
+      return undefined;
+    }
+    this.#log(failure);
+    this.issues.report('release_failed', 'release', failure);
+    return failure;
+  }
+
+  /** Waits until every given instance is ready; what went wrong with those that were not. */
+  async #waitReady(instances: Instance[]): Promise<string[]> {
+    const outcomes = await Promise.all(instances.map(async (i) => ({ i, outcome: await this.lifecycle.whenReady(i) })));
+    return outcomes.flatMap(({ i, outcome }) => (outcome.ready ? [] : [`${i.description} ${outcome.reason}.`]));
+  }
+
   #scheduled(): ProcessEntry[] {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule !== undefined);
   }
@@ -162,7 +204,7 @@ export class Supervisor {
     const unscheduled = initial === 'all' ? [] : this.#scheduledIn(undefined).filter((n) => initial === 'none' || !initial.includes(n));
     if (unscheduled.length > 0) this.scheduler.disable(unscheduled);
     this.scheduler.sync();
-    if (initial !== 'none') {
+    if (initial !== 'none' && (await this.#release()) === undefined) {
       const names = initial === 'all' ? undefined : initial;
       await this.#topUp(this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name)));
     }
@@ -176,17 +218,26 @@ export class Supervisor {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule === undefined);
   }
 
-  /** Starts instances until each process has its configured quantity (D10). */
+  /** Starts instances until each process has its configured quantity (D10), dependencies first. */
   async #topUp(entries: ProcessEntry[]): Promise<Instance[]> {
     const started: Instance[] = [];
-    for (const entry of entries) {
-      // A failed instance is replaced: asking to start a process means wanting it running.
-      for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
-      const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
-      for (let n = live; n < entry.definition.quantity; n += 1) {
-        const instance = this.table.newInstance(entry);
-        if (await this.lifecycle.start(entry.definition, instance)) started.push(instance);
-        else if (instance.state.name === 'failed') this.table.removeInstance(instance);
+    const levels = dependencyLevels(entries);
+    for (const [index, level] of levels.entries()) {
+      for (const entry of level) {
+        // A failed instance is replaced: asking to start a process means wanting it running.
+        for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
+        const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
+        for (let n = live; n < entry.definition.quantity; n += 1) {
+          const instance = this.table.newInstance(entry);
+          if (await this.lifecycle.start(entry.definition, instance)) started.push(instance);
+          else if (instance.state.name === 'failed') this.table.removeInstance(instance);
+        }
+      }
+      // What depends on this level starts once it is ready (depends_on).
+      if (index < levels.length - 1) {
+        const waiting = level.flatMap((e) => e.instances.filter((i) => !isLeaving(i.state)));
+        const notReady = await this.#waitReady(waiting);
+        for (const text of notReady) this.#log(`Starting dependents anyway: ${text}`);
       }
     }
     return started;
@@ -226,8 +277,12 @@ export class Supervisor {
     const names = request.process_names;
     this.scheduler.enable(names);
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
+    const released = await this.#release();
+    if (released !== undefined) return { started_instances: [], errors: [released] };
     const started = await this.#topUp(entries);
-    return { started_instances: started.map((i) => this.json(i)) };
+    const errors = request.wait === true ? await this.#waitReady(started) : [];
+    const reply = { started_instances: started.map((i) => this.json(i)) };
+    return errors.length === 0 ? reply : { ...reply, errors };
   }
 
   stop(request: Requests['stop']): Replies['stop'] {
@@ -265,7 +320,9 @@ export class Supervisor {
     const selectors = request.process_names?.map(parseSelector);
     this.scheduler.enable(request.process_names);
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
-    const { changes, warnings } = await restartInstances({
+    const released = await this.#release();
+    if (released !== undefined) return { changes: [], errors: [`Nothing was restarted: ${released}`] };
+    const { changes, warnings, failures } = await restartInstances({
       app: this.config,
       entries: this.#longRunning(),
       tag: request.tag,
@@ -275,7 +332,16 @@ export class Supervisor {
       logger: this.options.logger,
       json: (i) => this.json(i),
     });
-    return warnings.length === 0 ? { changes } : { changes, warnings };
+    for (const failure of failures) {
+      this.issues.report('instance_not_ready', failure.processName, `Restart of '${failure.processName}' stopped: ${failure.message}`);
+    }
+    const errors = failures.map((f) => f.message);
+    if (request.wait === true) {
+      const current = changes.flatMap((c) => (c.current_instance === null ? [] : [c.current_instance.description]));
+      const instances = this.table.allInstances().filter((i) => current.includes(i.description) && !isLeaving(i.state));
+      errors.push(...(await this.#waitReady(instances)).filter((e) => !errors.includes(e)));
+    }
+    return { changes, ...(warnings.length === 0 ? {} : { warnings }), ...(errors.length === 0 ? {} : { errors }) };
   }
 
   async checkConcurrency(request: Requests['check_concurrency']): Promise<Replies['check_concurrency']> {
