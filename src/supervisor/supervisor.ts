@@ -298,20 +298,31 @@ export class Supervisor {
       .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id))
       .filter((i) => !scheduled.has(i.processName) || selectors?.some((s) => s.name === i.processName && s.instance === i.id));
     if (request.stop_supervisor === true) this.options.stopWhenNone = true;
-    const stopped = chosen.map((i) => {
-      void this.lifecycle.stop(i);
-      return this.json(i);
-    });
+    const stopped = chosen.map((i) => this.json(i));
+    void this.#stopInOrder(chosen);
     this.#checkStopWhenNone();
     return { stopped_instances: stopped };
+  }
+
+  /** Stops instances, those that others depend on after those others (depends_on). */
+  async #stopInOrder(instances: Instance[]): Promise<void> {
+    const entries = this.table.entries().filter((e) => instances.some((i) => i.processName === e.definition.name));
+    const levels = dependencyLevels(entries).reverse();
+    const orphans = instances.filter((i) => !entries.some((e) => e.definition.name === i.processName));
+    for (const [index, level] of levels.entries()) {
+      const names = new Set(level.map((e) => e.definition.name));
+      const stopping = instances.filter((i) => names.has(i.processName) || (index === 0 && orphans.includes(i))).map((i) => this.lifecycle.stop(i));
+      await Promise.all(stopping);
+    }
+    if (levels.length === 0) await Promise.all(orphans.map((i) => this.lifecycle.stop(i)));
   }
 
   /** Stops everything and shuts down once it has all gone (SIGINT, SIGTERM: D6). */
   stopAll(): Promise<void> {
     this.options.stopWhenNone = true;
-    const stopping = this.table.allInstances().map((i) => this.lifecycle.stop(i));
+    const stopping = this.#stopInOrder(this.table.allInstances());
     this.#checkStopWhenNone();
-    return Promise.all(stopping).then(() => undefined);
+    return stopping;
   }
 
   async restart(request: Requests['restart']): Promise<Replies['restart']> {

@@ -141,9 +141,10 @@ describe('rolling restarts', () => {
 
 describe('depends_on, release_command and restart_on_deploy', () => {
   it('starts a process once its dependencies are ready, and restarts dependencies first', async () => {
+    // db comes first in the Procfile, so only depends_on can put web's stop before db's.
     const h = harness([
-      { name: 'web', dependsOn: ['db'] },
       { name: 'db', ...checked },
+      { name: 'web', dependsOn: ['db'] },
     ]);
     const starting = h.supervisor.start();
     await h.clock.advance(1000);
@@ -156,6 +157,10 @@ describe('depends_on, release_command and restart_on_deploy', () => {
     const from = h.ops.events.length;
     await drive(h, h.supervisor.restart({}));
     assert.deepEqual(spawnsAndTerms(h, from), ['term db.1', 'start db.2', 'term web.1', 'start web.2']);
+    h.ops.onSpawn = undefined;
+    const stopFrom = h.ops.events.length;
+    await drive(h, h.supervisor.stopAll());
+    assert.deepEqual(spawnsAndTerms(h, stopFrom), ['term web.2', 'term db.2'], 'web stops before the db it depends on');
   });
 
   it('restarts nothing when release_command fails, and says why', async () => {
