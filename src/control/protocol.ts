@@ -111,14 +111,17 @@ export interface Requests {
 export interface Replies {
   status: StatusReply;
   reload_config: { ok: true; changes?: ReloadChangeJson[] };
-  /** `errors` (procodile addition): a failed release_command, instances that did not become ready. */
-  start_processes: { started_instances: InstanceJson[]; errors?: string[] };
+  /**
+   * `errors` (procodile addition): a failed release_command, instances that did not become
+   * ready; `release_output`: the failed release_command's output, a line each.
+   */
+  start_processes: { started_instances: InstanceJson[]; errors?: string[]; release_output?: string[] };
   stop: { stopped_instances: InstanceJson[] };
   /**
    * `warnings` is a procodile addition: what the user should know about the changes; `errors`
    * (also ours): why the restart did not complete (the command then exits non-zero).
    */
-  restart: { changes: RestartChange[]; warnings?: string[]; errors?: string[] };
+  restart: { changes: RestartChange[]; warnings?: string[]; errors?: string[]; release_output?: string[] };
   check_concurrency: { started_instances: InstanceJson[]; stopped_instances: InstanceJson[] };
 }
 

@@ -9,19 +9,25 @@ import type { CommandRunner } from './run-command.js';
 /** A release (database migrations, say) may take a while, but never forever. */
 export const RELEASE_TIMEOUT_S = 600;
 
+export interface ReleaseFailure {
+  message: string;
+  /** Its output, line by line (the control socket carries one line per string). */
+  output: string[];
+}
+
 /** Runs the release command; undefined when it succeeded, otherwise what to tell the user. */
 export async function runRelease(
   app: AppConfig,
   inherited: NodeJS.ProcessEnv,
   envFilePath: string | undefined,
   run: CommandRunner,
-): Promise<string | undefined> {
+): Promise<ReleaseFailure | undefined> {
   const command = app.releaseCommand;
   if (command === undefined) return undefined;
   let envFile: Record<string, string> = {};
   if (envFilePath !== undefined) {
     const read = readEnvFile(envFilePath);
-    if (!read.ok) return `release_command was not run: ${read.error.message}`;
+    if (!read.ok) return { message: `release_command was not run: ${read.error.message}`, output: [] };
     envFile = read.value;
   }
   const env = { ...stripLauncherVariables(inherited), ...app.env, ...envFile, APP_ROOT: app.root };
@@ -33,5 +39,8 @@ export async function runRelease(
       ? 'was ended by a signal'
       : `exited with status ${result.status}`;
   const output = result.output.trim();
-  return `release_command \`${command}\` ${how}${output === '' ? '.' : `:\n${output}`}`;
+  return {
+    message: `release_command \`${command}\` ${how}${output === '' ? '.' : '; its output:'}`,
+    output: output === '' ? [] : output.split('\n'),
+  };
 }

@@ -24,7 +24,7 @@ import { Scheduler } from './scheduler.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 import { dependencyLevels } from '../config/dependencies.js';
 import { systemProbes, type ReadinessProbes } from './readiness.js';
-import { runRelease } from './release.js';
+import { runRelease, type ReleaseFailure } from './release.js';
 import { runCommand, type CommandRunner } from './run-command.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
@@ -144,7 +144,7 @@ export class Supervisor {
   }
 
   /** release_command, before anything is started or restarted; an error message when it failed. */
-  async #release(): Promise<string | undefined> {
+  async #release(): Promise<ReleaseFailure | undefined> {
     const command = this.config.releaseCommand;
     if (command === undefined) return undefined;
     this.#log(`Running release command: ${command}`);
@@ -154,8 +154,8 @@ export class Supervisor {
       this.issues.resolve('release_failed', 'release');
       return undefined;
     }
-    this.#log(failure);
-    this.issues.report('release_failed', 'release', failure);
+    this.#log([failure.message, ...failure.output].join('\n'));
+    this.issues.report('release_failed', 'release', `${failure.message} ${failure.output.slice(-5).join(' / ')}`);
     return failure;
   }
 
@@ -278,7 +278,7 @@ export class Supervisor {
     this.scheduler.enable(names);
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
     const released = await this.#release();
-    if (released !== undefined) return { started_instances: [], errors: [released] };
+    if (released !== undefined) return { started_instances: [], errors: [`Nothing was started: ${released.message}`], release_output: released.output };
     const started = await this.#topUp(entries);
     const errors = request.wait === true ? await this.#waitReady(started) : [];
     const reply = { started_instances: started.map((i) => this.json(i)) };
@@ -332,7 +332,7 @@ export class Supervisor {
     this.scheduler.enable(request.process_names);
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const released = await this.#release();
-    if (released !== undefined) return { changes: [], errors: [`Nothing was restarted: ${released}`] };
+    if (released !== undefined) return { changes: [], errors: [`Nothing was restarted: ${released.message}`], release_output: released.output };
     const { changes, warnings, failures } = await restartInstances({
       app: this.config,
       entries: this.#longRunning(),

@@ -176,7 +176,8 @@ describe('depends_on, release_command and restart_on_deploy', () => {
     assert.deepEqual(calls, ['bin/migrate', 'bin/migrate']);
     assert.deepEqual(h.ops.events.slice(from), []);
     assert.deepEqual(reply.changes, []);
-    assert.match(reply.errors?.[0] ?? '', /release_command `bin\/migrate` exited with status 3:\nmigration 42 failed/);
+    assert.match(reply.errors?.[0] ?? '', /release_command `bin\/migrate` exited with status 3; its output:$/);
+    assert.deepEqual(reply.release_output, ['migration 42 failed']);
   });
 
   it('leaves restart_on_deploy: false out of a bare restart, and restarts it when named', async () => {

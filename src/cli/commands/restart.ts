@@ -53,6 +53,7 @@ async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> 
   // happen as asked, so the exit status says so (the old instances keep serving).
   const errors = reply.errors ?? [];
   for (const error of errors) term.err(term.errColor.red(`Restart failed: ${error}`));
+  for (const line of reply.release_output ?? []) term.err(`  ${line}`);
   if (errors.length > 0) return 1;
   await reportIssues(app, term, 1000);
   return 0;

@@ -59,6 +59,7 @@ async function startWithRunningSupervisor(ctx: StartContext, names: string[] | u
   }
   const errors = reply.errors ?? [];
   for (const error of errors) term.err(term.errColor.red(`Start failed: ${error}`));
+  for (const line of reply.release_output ?? []) term.err(`  ${line}`);
   if (errors.length > 0) return 1;
   await reportIssues(app, term, 1000);
   return 0;
