@@ -138,9 +138,10 @@ export class TcpProxy {
       release();
       if (connected) client.destroy();
     });
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
+    upstream.on('error', () => {
       if (connected) return;
-      this.#log(`Could not connect to ${target.description}:${target.port} (${error.code ?? error.message}); trying another instance`);
+      // The client has seen nothing yet: the next instance gets the connection instead.
+      this.#log(`Could not connect to ${target.description}:${target.port}`);
       upstream.destroy();
       release();
       this.#attempt(name, client, tried);
