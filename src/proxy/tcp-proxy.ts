@@ -68,7 +68,8 @@ export class TcpProxy {
   }
 
   async #openListener(name: string, address: string, port: number): Promise<void> {
-    const server = createServer((client) => this.#handle(name, client));
+    // Small request/response writes must not wait for Nagle's algorithm on either leg.
+    const server = createServer({ noDelay: true }, (client) => this.#handle(name, client));
     const where = `${address}:${port}`;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -124,7 +125,7 @@ export class TcpProxy {
     const key = keyOf(target);
     tried.add(key);
     this.#count(key, 1);
-    const upstream = connect(target.port, '127.0.0.1');
+    const upstream = connect({ port: target.port, host: '127.0.0.1', noDelay: true });
     this.#sockets.add(upstream);
     let connected = false;
     let counted = true;
