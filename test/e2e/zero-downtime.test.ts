@@ -168,3 +168,19 @@ describe('depends_on', () => {
     assert.ok(at(/web\.1.*Sending TERM/) < at(/db\.1.*Sending TERM/), 'web stops before db');
   });
 });
+
+describe('check', () => {
+  it('warns about a process whose command uses $PORT and that gets none', async () => {
+    const app = makeApp({
+      Procfile: 'web: bundle exec puma -p $PORT\nworker: sidekiq\n',
+      'Procfile.options': 'processes:\n  web:\n    restart_mode: start-term\n',
+    });
+    apps.push(app);
+    const result = await cli(app, ['check']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /warning processes\.web uses \$PORT but gets none: set allocate_port_from/);
+    assert.doesNotMatch(result.stdout, /processes\.worker/);
+    app.write({ 'Procfile.options': 'processes:\n  web:\n    restart_mode: start-term\n    allocate_port_from: 5000\n' });
+    assert.doesNotMatch((await cli(app, ['check'])).stdout, /warning/);
+  });
+});
