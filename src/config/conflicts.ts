@@ -71,10 +71,11 @@ function overlappingPorts(configs: AppConfig[]): string[] {
   const conflicts: string[] = [];
   const ranges = configs.flatMap((app) =>
     app.processes.flatMap((process) => {
-      // start-term ignores allocate_port_from (spec 4.2), and a quantity of 0 takes no port.
+      // A quantity of 0 takes no port; a start-term restart holds max_surge more while it rolls.
       const from = process.allocatePortFrom;
-      if (from === undefined || process.quantity < 1 || process.restartMode === 'start-term') return [];
-      return [{ app, process, from, to: from + process.quantity - 1 }];
+      if (from === undefined || process.quantity < 1) return [];
+      const surge = process.restartMode === 'start-term' ? (process.maxSurge ?? 1) : 0;
+      return [{ app, process, from, to: from + process.quantity + surge - 1 }];
     }),
   );
   for (const [i, a] of ranges.entries()) {
@@ -83,7 +84,7 @@ function overlappingPorts(configs: AppConfig[]): string[] {
       conflicts.push(
         `allocate_port_from ranges overlap: ${a.from}-${a.to} (${describe(a.app, a.process)}) and ` +
           `${b.from}-${b.to} (${describe(b.app, b.process)}); move one allocate_port_from so the ranges ` +
-          '[allocate_port_from, allocate_port_from + quantity - 1] do not meet.',
+          '[allocate_port_from, allocate_port_from + quantity - 1] (plus max_surge with start-term) do not meet.',
       );
     }
   }

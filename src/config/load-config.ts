@@ -3,6 +3,7 @@
 import { fail, ok, type Result } from '../errors.js';
 import { suggest } from './options-issues.js';
 import { readOptionsFile, mergeOptions, type AppOptions, type OptionsFile, type ProcessOptions } from './options.js';
+import { dependencyProblem } from './dependencies.js';
 import { expandPath, isFile } from './paths.js';
 import { machineProcessLimit, type ProcessLimit } from './process-limit.js';
 import { readProcfile, type ProcfileEntry } from './procfile.js';
@@ -66,6 +67,10 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
   const { logRoot } = files;
   const now = options.now ?? Date.now;
 
+  const processes = entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot));
+  const dependencies = dependencyProblem(processes, optionsPath);
+  if (dependencies !== undefined) return fail('CONFIG_INVALID', dependencies);
+
   return ok({
     root,
     procfilePath,
@@ -84,7 +89,9 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
       keep: merged.logKeep ?? DEFAULT_LOG_ROTATION.keep,
       compress: merged.logCompress ?? DEFAULT_LOG_ROTATION.compress,
     },
-    processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
+    processes,
+    ...(merged.releaseCommand === undefined ? {} : { releaseCommand: merged.releaseCommand }),
+    ...(merged.proxy === undefined ? {} : { proxy: merged.proxy }),
     loadedAt: Math.floor(now() / 1000),
   });
 }
@@ -146,6 +153,12 @@ function buildProcess(
       compress: options.logCompress ?? merged.logCompress ?? DEFAULT_LOG_ROTATION.compress,
     },
     logPerInstance: options.logPerInstance ?? false,
+    ...(options.ready === undefined ? {} : { ready: options.ready }),
+    ...(options.readyTimeout === undefined ? {} : { readyTimeout: options.readyTimeout }),
+    ...(options.maxSurge === undefined ? {} : { maxSurge: options.maxSurge }),
+    ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+    ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
+    ...(options.restartOnDeploy === undefined ? {} : { restartOnDeploy: options.restartOnDeploy }),
   };
 }
 

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as v from 'valibot';
 import { fail, ok, type Result } from '../errors.js';
-import type { NetworkProtocol, RestartMode } from './types.js';
+import type { NetworkProtocol, ReadyCheck, RestartMode } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
 import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
@@ -34,6 +34,12 @@ export interface ProcessOptions {
   logKeep?: number;
   logCompress?: boolean;
   logPerInstance?: boolean;
+  ready?: ReadyCheck;
+  readyTimeout?: number;
+  maxSurge?: number;
+  drainTimeout?: number;
+  dependsOn?: string[];
+  restartOnDeploy?: boolean;
   env: Record<string, string>;
 }
 
@@ -54,6 +60,8 @@ export interface AppOptions {
   env: Record<string, string>;
   /** More env names whose values status masks (README: control socket). */
   secretEnv?: string[];
+  releaseCommand?: string;
+  proxy?: boolean;
   processes: Record<string, ProcessOptions>;
 }
 
@@ -165,6 +173,35 @@ const networkProtocol = () => {
   );
 };
 
+const readyCheck = () => {
+  const message = expected('tcp, or one of http: /PATH, command: CMD, log: REGEX');
+  const nonEmpty = (what: string) => v.pipe(v.string(expected(what)), v.nonEmpty(expected(what)));
+  return v.union(
+    [
+      v.pipe(v.picklist(['tcp'], message), v.transform((): ReadyCheck => ({ kind: 'tcp' }))),
+      v.pipe(
+        v.strictObject({ http: v.pipe(nonEmpty('a path starting with /'), v.startsWith('/', expected('a path starting with /'))) }, message),
+        v.transform((o): ReadyCheck => ({ kind: 'http', path: o.http })),
+      ),
+      v.pipe(v.strictObject({ command: nonEmpty('a command') }, message), v.transform((o): ReadyCheck => ({ kind: 'command', command: o.command }))),
+      v.pipe(
+        v.strictObject({ log: v.pipe(nonEmpty('a regular expression'), v.check((p) => validRegex(p), expected('a valid regular expression'))) }, message),
+        v.transform((o): ReadyCheck => ({ kind: 'log', pattern: o.log })),
+      ),
+    ],
+    message,
+  );
+};
+
+function validRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const PROCESS_ENTRIES = {
   quantity: v.nullish(wholeNumberUpTo(0, MAX_QUANTITY)),
   restart_mode: v.nullish(restartMode()),
@@ -189,6 +226,12 @@ const PROCESS_ENTRIES = {
   log_keep: v.nullish(keepCount()),
   log_compress: v.nullish(flag()),
   log_per_instance: v.nullish(flag()),
+  ready: v.nullish(readyCheck()),
+  ready_timeout: v.nullish(seconds()),
+  max_surge: v.nullish(wholeNumberUpTo(1, MAX_QUANTITY)),
+  drain_timeout: v.nullish(v.pipe(v.number(expected('a number of seconds')), v.finite(expected('a number of seconds')), v.minValue(0, expected('a number of seconds >= 0')))),
+  depends_on: v.nullish(v.array(v.pipe(text('a process name'), v.nonEmpty(expected('a process name'))), expected('a list of process names'))),
+  restart_on_deploy: v.nullish(v.boolean(expected('true or false'))),
   env: v.nullish(envMap()),
 };
 
@@ -208,6 +251,8 @@ const TOP_ENTRIES = {
   log_keep: v.nullish(keepCount()),
   log_compress: v.nullish(flag()),
   env: v.nullish(envMap()),
+  release_command: v.nullish(v.pipe(text('a command'), v.nonEmpty(expected('a non-empty command')))),
+  proxy: v.nullish(v.boolean(expected('true or false'))),
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
     v.record(
@@ -288,6 +333,12 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
       logKeep: entry?.log_keep ?? undefined,
       logCompress: entry?.log_compress ?? undefined,
       logPerInstance: entry?.log_per_instance ?? undefined,
+      ready: entry?.ready ?? undefined,
+      readyTimeout: entry?.ready_timeout ?? undefined,
+      maxSurge: entry?.max_surge ?? undefined,
+      drainTimeout: entry?.drain_timeout ?? undefined,
+      dependsOn: entry?.depends_on ?? undefined,
+      restartOnDeploy: entry?.restart_on_deploy ?? undefined,
       env: entry?.env ?? {},
     };
   }
@@ -307,6 +358,8 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     logCompress: raw.log_compress ?? undefined,
     env: raw.env ?? {},
     secretEnv: raw.secret_env ?? undefined,
+    releaseCommand: raw.release_command ?? undefined,
+    proxy: raw.proxy ?? undefined,
     processes,
   };
   return ok({ path: file.path, options, processLines });

@@ -9,6 +9,14 @@ export type LogColor = 'magenta' | 'red' | 'cyan' | 'green' | 'yellow' | 'blue';
 export const LOG_COLORS: readonly LogColor[] = ['magenta', 'red', 'cyan', 'green', 'yellow', 'blue'];
 
 export const DEFAULT_STOP_TIMEOUT = 10;
+export const DEFAULT_READY_TIMEOUT = 60;
+
+/** When a new instance may take work (README: "Zero-downtime deploys"). */
+export type ReadyCheck =
+  | { kind: 'tcp' }
+  | { kind: 'http'; path: string }
+  | { kind: 'command'; command: string }
+  | { kind: 'log'; pattern: string };
 
 /** When a log file is rotated and how many rotated files stay (README.md, "Logs"). */
 export interface LogRotation {
@@ -49,6 +57,18 @@ export interface ProcessDefinition {
   logRotation?: LogRotation;
   /** Each instance writes its own log: `web.log` becomes `web.1.log`, `web.2.log`, ... */
   logPerInstance?: boolean;
+  /** Without it an instance is ready as soon as it is spawned. */
+  ready?: ReadyCheck;
+  /** Seconds a new instance has to pass its ready check. */
+  readyTimeout?: number;
+  /** New instances a rolling restart brings up at once (default 1). */
+  maxSurge?: number;
+  /** Seconds a leaving instance's proxied connections may finish before its term signal (default stopTimeout). */
+  drainTimeout?: number;
+  /** Processes that must be ready before this one starts, and that stop after it. */
+  dependsOn?: readonly string[];
+  /** False: a bare `restart` leaves it alone; `restart -p NAME` still restarts it. */
+  restartOnDeploy?: boolean;
 }
 
 export interface AppConfig {
@@ -76,6 +96,10 @@ export interface AppConfig {
   /** Env names marked secret with `secret_env:`, masked in status. */
   secretEnv?: readonly string[];
   processes: ProcessDefinition[];
+  /** Runs once before `start` starts anything and before `restart` touches anything. */
+  releaseCommand?: string;
+  /** `proxy: true`: the proxy runs without `start --proxy`. */
+  proxy?: boolean;
   /** Unix seconds of when this configuration was read. */
   loadedAt: number;
 }

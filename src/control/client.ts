@@ -13,7 +13,8 @@ import { checkSupervisorTrust, explainUnreachable, permissionDenied, readSupervi
 export interface SupervisorTarget extends SupervisorFiles {
   /** The application root the CLI acts for, as given. */
   root: string;
-  processes: readonly { stopTimeout: number }[];
+  processes: readonly { stopTimeout: number; quantity?: number; ready?: unknown; readyTimeout?: number; drainTimeout?: number }[];
+  releaseCommand?: string;
 }
 
 export interface RequestOptions {
@@ -51,7 +52,15 @@ export function replyDeadlineMs(target: SupervisorTarget, command: CommandName):
   if (fromEnv !== undefined) return fromEnv * 1000;
   const longestStop = Math.max(0, ...target.processes.map((p) => p.stopTimeout));
   const waitsForProcesses = command === 'start_processes' || command === 'restart' || command === 'check_concurrency';
-  return (REPLY_DEADLINE_S + (waitsForProcesses ? REPLY_DEADLINE_S + longestStop : 0)) * 1000;
+  if (!waitsForProcesses) return REPLY_DEADLINE_S * 1000;
+  // A rolling restart waits for each new instance to be ready and each old one to drain, one
+  // after the other in the worst case; a release command runs before any of that.
+  const rolling = target.processes.reduce(
+    (sum, p) => sum + (p.ready === undefined ? 0 : (p.quantity ?? 1) * ((p.readyTimeout ?? 60) + (p.drainTimeout ?? p.stopTimeout))),
+    0,
+  );
+  const release = target.releaseCommand === undefined ? 0 : 600;
+  return (2 * REPLY_DEADLINE_S + longestStop + rolling + release) * 1000;
 }
 
 function sameRoot(a: string, b: string): boolean {

@@ -9,8 +9,12 @@ export interface InstanceJson {
   description: string;
   pid: number | null;
   respawns: number;
-  status: 'unknown' | 'stopped' | 'stopping' | 'running' | 'failed';
+  status: 'unknown' | 'stopped' | 'stopping' | 'starting' | 'running' | 'failed';
   started_at: number | null;
+  /** procodile addition: unix seconds of when it passed its ready check (its start without `ready:`). */
+  ready_at?: number | null;
+  /** procodile addition: seconds from its start to ready. */
+  ready_seconds?: number | null;
   tag: string | null;
   port: number | null;
   foreground: boolean;
@@ -96,19 +100,28 @@ export interface Requests {
   status: Record<string, never>;
   /** `report_changes` (procodile addition) asks for the `changes` of the reply. */
   reload_config: { report_changes?: boolean };
-  start_processes: { process_names?: string[]; tag?: string; port_allocations?: Record<string, number> };
+  /** `wait` (procodile addition): reply once every started instance is ready. */
+  start_processes: { process_names?: string[]; tag?: string; port_allocations?: Record<string, number>; wait?: boolean };
   stop: { process_names?: string[]; stop_supervisor?: boolean };
-  restart: { process_names?: string[]; tag?: string };
+  /** `wait` (procodile addition): reply once every new instance is ready. */
+  restart: { process_names?: string[]; tag?: string; wait?: boolean };
   check_concurrency: { reload?: boolean };
 }
 
 export interface Replies {
   status: StatusReply;
   reload_config: { ok: true; changes?: ReloadChangeJson[] };
-  start_processes: { started_instances: InstanceJson[] };
+  /**
+   * `errors` (procodile addition): a failed release_command, instances that did not become
+   * ready; `release_output`: the failed release_command's output, a line each.
+   */
+  start_processes: { started_instances: InstanceJson[]; errors?: string[]; release_output?: string[] };
   stop: { stopped_instances: InstanceJson[] };
-  /** `warnings` is a procodile addition: what the user should know about the changes. */
-  restart: { changes: RestartChange[]; warnings?: string[] };
+  /**
+   * `warnings` is a procodile addition: what the user should know about the changes; `errors`
+   * (also ours): why the restart did not complete (the command then exits non-zero).
+   */
+  restart: { changes: RestartChange[]; warnings?: string[]; errors?: string[]; release_output?: string[] };
   check_concurrency: { started_instances: InstanceJson[]; stopped_instances: InstanceJson[] };
 }
 
@@ -141,9 +154,10 @@ const REQUEST_SCHEMAS = {
     process_names: processNames,
     tag,
     port_allocations: v.nullish(v.pipe(v.record(name, port), v.maxEntries(MAX_NAMES))),
+    wait: flag,
   }),
   stop: v.strictObject({ process_names: processNames, stop_supervisor: flag }),
-  restart: v.strictObject({ process_names: processNames, tag }),
+  restart: v.strictObject({ process_names: processNames, tag, wait: flag }),
   check_concurrency: v.strictObject({ reload: flag }),
 } satisfies Record<CommandName, v.GenericSchema>;
 

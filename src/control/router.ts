@@ -24,21 +24,26 @@ export function createRouter(supervisor: Supervisor, ready: Promise<void>): Rout
         return request.options.report_changes === true ? { ok: true, changes: result.value } : { ok: true };
       }
       case 'start_processes': {
-        const { process_names, tag, port_allocations } = request.options;
-        const started = await supervisor.startProcesses({ processNames: process_names, tag, portAllocations: port_allocations }, view);
-        return { started_instances: started };
+        const { process_names, tag, port_allocations, wait } = request.options;
+        const outcome = await supervisor.startProcesses({ processNames: process_names, tag, portAllocations: port_allocations, wait }, view);
+        const reply: Replies['start_processes'] = { started_instances: outcome.started };
+        if (outcome.errors.length > 0) reply.errors = outcome.errors;
+        if (outcome.releaseOutput !== undefined) reply.release_output = outcome.releaseOutput;
+        return reply;
       }
       case 'stop': {
         const { process_names, stop_supervisor } = request.options;
         return { stopped_instances: supervisor.stop({ processNames: process_names, stopSupervisor: stop_supervisor }, view) };
       }
       case 'restart': {
-        const { process_names, tag } = request.options;
-        const { changes, warnings } = await supervisor.restart({ processNames: process_names, tag }, view);
+        const { process_names, tag, wait } = request.options;
+        const outcome = await supervisor.restart({ processNames: process_names, tag, wait }, view);
         const reply: Replies['restart'] = {
-          changes: changes.map((c) => ({ previous_instance: c.previous, current_instance: c.current })),
+          changes: outcome.changes.map((c) => ({ previous_instance: c.previous, current_instance: c.current })),
         };
-        if (warnings.length > 0) reply.warnings = warnings;
+        if (outcome.warnings.length > 0) reply.warnings = outcome.warnings;
+        if (outcome.errors.length > 0) reply.errors = outcome.errors;
+        if (outcome.releaseOutput !== undefined) reply.release_output = outcome.releaseOutput;
         return reply;
       }
       case 'check_concurrency': {

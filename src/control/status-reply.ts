@@ -50,6 +50,11 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
     port: instance.port ?? null,
     foreground,
     forced: instance.forced,
+    ready_at: instance.readyAtMs === undefined ? null : Math.floor(instance.readyAtMs / 1000),
+    ready_seconds:
+      instance.readyAtMs === undefined || instance.process === undefined
+        ? null
+        : Math.round((instance.readyAtMs - instance.process.startedAtMs) / 100) / 10,
   };
 }
 

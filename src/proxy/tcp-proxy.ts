@@ -1,5 +1,7 @@
-// The TCP proxy (spec 11): one listener per process with a proxy_port, handing each
-// connection to a random running instance of that process on its assigned port.
+// The TCP proxy (README, "Zero-downtime deploys"): one listener per process with a
+// proxy_port, handing each connection to the ready instance with the fewest open connections.
+// A connection an instance refuses is tried on the next one before the client sees anything,
+// and an instance that leaves can be drained: its connections may finish before it is stopped.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { ProcessDefinition } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
@@ -11,7 +13,7 @@ export interface ProxyTarget {
 
 export interface ProxyHost {
   logger: Logger;
-  /** Instances of the process that may take a connection: running, not stopping, with a port. */
+  /** Instances of the process that may take a connection: ready, not leaving, with a port. */
   targets(processName: string): ProxyTarget[];
   /** A listener could not be opened (D7: say which address, keep running). */
   onBindFailed(processName: string, address: string, message: string): void;
@@ -25,10 +27,20 @@ interface Listener {
   server: Server;
 }
 
+interface Drain {
+  resolve: () => void;
+  timer: NodeJS.Timeout;
+}
+
+const keyOf = (target: ProxyTarget): string => `${target.description}:${target.port}`;
+
 export class TcpProxy {
   readonly #host: ProxyHost;
   readonly #listeners = new Map<string, Listener>();
   readonly #sockets = new Set<Socket>();
+  /** Open connections per instance (description:port). */
+  readonly #open = new Map<string, number>();
+  readonly #drains = new Map<string, Drain[]>();
 
   constructor(host: ProxyHost) {
     this.#host = host;
@@ -51,12 +63,13 @@ export class TcpProxy {
       if (want === undefined) this.#log(`Stopped proxy listener for ${name}`);
     }
     for (const [name, want] of wanted) {
-      if (!this.#listeners.has(name)) await this.#open(name, want.address, want.port);
+      if (!this.#listeners.has(name)) await this.#openListener(name, want.address, want.port);
     }
   }
 
-  async #open(name: string, address: string, port: number): Promise<void> {
-    const server = createServer((client) => this.#handle(name, client));
+  async #openListener(name: string, address: string, port: number): Promise<void> {
+    // Small request/response writes must not wait for Nagle's algorithm on either leg.
+    const server = createServer({ noDelay: true }, (client) => this.#handle(name, client));
     const where = `${address}:${port}`;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -82,32 +95,107 @@ export class TcpProxy {
     return new Promise((resolve) => listener.server.close(() => resolve()));
   }
 
+  /** The target with the fewest open connections among those not tried yet; ties at random. */
+  #choose(targets: ProxyTarget[], tried: Set<string>): ProxyTarget | undefined {
+    const left = targets.filter((t) => !tried.has(keyOf(t)));
+    if (left.length === 0) return undefined;
+    const fewest = Math.min(...left.map((t) => this.#open.get(keyOf(t)) ?? 0));
+    const best = left.filter((t) => (this.#open.get(keyOf(t)) ?? 0) === fewest);
+    return best[Math.floor((this.#host.random ?? Math.random)() * best.length)] ?? best[0];
+  }
+
   #handle(name: string, client: Socket): void {
     this.#sockets.add(client);
     client.on('close', () => this.#sockets.delete(client));
     client.on('error', () => client.destroy());
-    const targets = this.#host.targets(name);
-    if (targets.length === 0) {
-      this.#log(`There are no processes running for ${name}`);
+    // Nothing is read from the client until an instance accepted: what it sends meanwhile
+    // stays buffered, so a refused attempt can be retried elsewhere without losing a byte.
+    client.pause();
+    this.#attempt(name, client, new Set());
+  }
+
+  #attempt(name: string, client: Socket, tried: Set<string>): void {
+    if (client.destroyed) return;
+    const target = this.#choose(this.#host.targets(name), tried);
+    if (target === undefined) {
+      this.#log(tried.size === 0 ? `There are no processes running for ${name}` : `No instance of ${name} accepted the connection`);
       client.destroy();
       return;
     }
-    const target = targets[Math.floor((this.#host.random ?? Math.random)() * targets.length)] ?? targets[0];
-    if (target === undefined) return;
-    const upstream = connect(target.port, '127.0.0.1');
+    const key = keyOf(target);
+    tried.add(key);
+    this.#count(key, 1);
+    const upstream = connect({ port: target.port, host: '127.0.0.1', noDelay: true });
     this.#sockets.add(upstream);
-    upstream.on('close', () => this.#sockets.delete(upstream));
-    upstream.once('error', () => {
+    let connected = false;
+    let counted = true;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.#count(key, -1);
+    };
+    upstream.once('close', () => {
+      this.#sockets.delete(upstream);
+      release();
+      if (connected) client.destroy();
+    });
+    upstream.on('error', () => {
+      if (connected) return;
+      // The client has seen nothing yet: the next instance gets the connection instead.
       this.#log(`Could not connect to ${target.description}:${target.port}`);
-      client.destroy();
       upstream.destroy();
+      release();
+      this.#attempt(name, client, tried);
     });
     upstream.once('connect', () => {
+      connected = true;
+      if (client.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      client.once('close', () => upstream.destroy());
       client.pipe(upstream);
       upstream.pipe(client);
+      client.resume();
     });
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+  }
+
+  #count(key: string, delta: number): void {
+    const now = (this.#open.get(key) ?? 0) + delta;
+    if (now > 0) {
+      this.#open.set(key, now);
+      return;
+    }
+    this.#open.delete(key);
+    for (const drain of this.#drains.get(key) ?? []) {
+      clearTimeout(drain.timer);
+      drain.resolve();
+    }
+    this.#drains.delete(key);
+  }
+
+  /**
+   * Resolves once the instance has no proxied connection open, or after `timeoutMs`;
+   * undefined when it has none now. The caller has already taken it out of the targets.
+   */
+  drain(target: ProxyTarget, timeoutMs: number): Promise<void> | undefined {
+    const key = keyOf(target);
+    if ((this.#open.get(key) ?? 0) === 0) return undefined;
+    return new Promise((resolve) => {
+      const drain: Drain = {
+        resolve,
+        timer: setTimeout(() => {
+          this.#drains.set(key, (this.#drains.get(key) ?? []).filter((d) => d !== drain));
+          resolve();
+        }, timeoutMs),
+      };
+      this.#drains.set(key, [...(this.#drains.get(key) ?? []), drain]);
+    });
+  }
+
+  /** Open connections to one instance, for status. */
+  openConnections(target: ProxyTarget): number {
+    return this.#open.get(keyOf(target)) ?? 0;
   }
 
   listening(name: string): string | undefined {
@@ -117,6 +205,13 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
+    for (const drains of this.#drains.values()) {
+      for (const drain of drains) {
+        clearTimeout(drain.timer);
+        drain.resolve();
+      }
+    }
+    this.#drains.clear();
     await Promise.all([...this.#listeners].map(([name, listener]) => this.#close(name, listener)));
   }
 }

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { processOf, transition, type ExitOutcome, type InstanceState, type ProcessRef } from './instance-state.js';
 
 /** What `status` shows, in the order Procodile evaluates it. */
-export type InstanceStatus = 'Stopped' | 'Stopping' | 'Running' | 'Failed' | 'Unknown';
+export type InstanceStatus = 'Stopped' | 'Stopping' | 'Starting' | 'Running' | 'Failed' | 'Unknown';
 
 /** Whether `pid` is alive and still the process that started at `startTime`. */
 export type LivenessProbe = (pid: number, startTime: number | undefined) => boolean;
@@ -21,6 +21,8 @@ export class Instance {
   /** Unix seconds of the last respawn, for the respawn window. */
   lastRespawnAt?: number;
   lastExit?: ExitOutcome;
+  /** Why it never became ready, once its ready check failed. */
+  notReady?: string;
   /** Why the last start failed, for scheduled runs to report. */
   startError?: string;
   /** launchFingerprint() of the configuration it was started with; unknown when adopted. */
@@ -69,6 +71,11 @@ export class Instance {
     return ms === undefined ? undefined : Math.floor(ms / 1000);
   }
 
+  /** Unix seconds of when it became ready, while it runs. */
+  get readyAtMs(): number | undefined {
+    return this.#state.name === 'running' ? this.#state.readyAtMs : undefined;
+  }
+
   /** Whether SIGKILL had to finish (or is finishing) the stop. */
   get forced(): boolean {
     const state = this.#state;
@@ -93,7 +100,7 @@ export class Instance {
     const name = this.#state.name;
     if (name === 'stopped' || name === 'completed') return 'Stopped';
     if (name === 'stopping') return 'Stopping';
-    if (this.isAlive()) return 'Running';
+    if (this.isAlive()) return name === 'starting' ? 'Starting' : 'Running';
     if (name === 'failed') return 'Failed';
     return 'Unknown';
   }

@@ -8,7 +8,11 @@ export type IssueType =
   /** procodile addition (D7): a proxy listener could not be opened. */
   | 'proxy_listener_failed'
   /** procodile addition: a process left an instance's group (setsid) and outlived its stop. */
-  | 'escaped_process';
+  | 'escaped_process'
+  /** procodile addition: a new instance did not pass its ready check in time and was stopped. */
+  | 'instance_not_ready'
+  /** procodile addition: release_command failed, so nothing was started or restarted. */
+  | 'release_failed';
 
 export interface RuntimeIssue {
   key: string;

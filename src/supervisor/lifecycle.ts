@@ -6,7 +6,7 @@
 // The pieces that stand alone live beside it: ports, environment, respawn policy, the
 // respawn queue, the stopper, pid-file following and leftover sweeps.
 import type { ChildProcess } from 'node:child_process';
-import type { AppConfig, ProcessDefinition } from '../config/types.js';
+import { DEFAULT_READY_TIMEOUT, type AppConfig, type ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
@@ -23,6 +23,7 @@ import { PidFollower } from './pid-follower.js';
 import { assignPort, type PortRules } from './port-allocator.js';
 import type { ProcessOps } from './process-ops.js';
 import { decideRespawn } from './respawn-policy.js';
+import { describeCheck, ReadinessWatch, type Probe, type ReadinessProbes, type ReadyOutcome } from './readiness.js';
 import { RespawnQueue } from './respawn-queue.js';
 import { logTarget } from './spawn-instance.js';
 import { Stopper } from './stopper.js';
@@ -42,6 +43,12 @@ export interface LifecycleHost {
   issues: IssueTracker;
   ops: ProcessOps;
   clock: Clock;
+  probes: ReadinessProbes;
+  /**
+   * Called when an instance leaves, before its term signal: resolves once its proxied
+   * connections have finished or may no longer wait; undefined when there is nothing to drain.
+   */
+  drain?(instance: Instance): Promise<void> | undefined;
   suggest(command: string): string;
   /** The instance is finished with and leaves the table. */
   onGone(instance: Instance): void;
@@ -70,6 +77,8 @@ export class Lifecycle {
   readonly #quietStarts = new WeakSet<Instance>();
   /** Groups of instances being stopped, for the adoption record. */
   readonly #stoppingGroups = new Map<Instance, StoppingGroup>();
+  /** Readiness checks of instances in `starting` with a process. */
+  readonly #watches = new Map<Instance, ReadinessWatch>();
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -121,6 +130,18 @@ export class Lifecycle {
       port: instance.port,
     });
     const relay = this.#host.relay;
+    let probe: Probe | undefined;
+    if (definition.ready !== undefined) {
+      // Opened before the spawn, so a log check sees the very first line of output.
+      const opened = this.#host.probes.open(definition.ready, {
+        port: instance.port,
+        cwd: app.root,
+        env,
+        logPath: relay === undefined ? definition.logPath : undefined,
+      });
+      if ('problem' in opened) return this.#failStart(definition, instance, opened.problem, isRespawn);
+      probe = opened;
+    }
     const quiet = isRespawn && this.#quietStarts.delete(instance);
     const output = relay === undefined ? logTarget(app, definition, instance.id) : undefined;
     const outcome = await this.#ops.spawn({
@@ -130,18 +151,29 @@ export class Lifecycle {
       output: output ?? { kind: 'pipe' },
       onNotice: (message) => this.#log(instance, message),
     });
-    if (!outcome.ok) return this.#failStart(definition, instance, outcome.message, isRespawn);
+    if (!outcome.ok) {
+      probe?.close();
+      return this.#failStart(definition, instance, outcome.message, isRespawn);
+    }
 
     const { child, pid } = outcome;
     // A stop may have come in while the port was chosen or the process spawned: honour it
     // rather than start managing a process nobody wants any more.
     if (stopRequested(instance)) {
+      probe?.close();
       this.#ops.signalGroup(pid, 'SIGKILL');
       return false;
     }
     const process: ProcessRef = { pid, pgid: pid, procStartTime: this.#ops.stat(pid)?.startTime, child, startedAtMs: this.#host.clock.now() };
-    // Without a readiness check an instance is ready as soon as it runs.
-    instance.moveTo({ name: 'running', process, readyAtMs: process.startedAtMs });
+    if (probe === undefined || definition.ready === undefined) {
+      // Without a readiness check an instance is ready as soon as it runs.
+      instance.moveTo({ name: 'running', process, readyAtMs: process.startedAtMs });
+    } else {
+      instance.moveTo({ name: 'starting', process });
+      const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+      if (streams.length > 0) probe.watchOutput(streams);
+      this.#watchReadiness(definition, instance, process, probe);
+    }
     instance.tag = this.#host.currentTag() ?? instance.tag;
     instance.launchedWith = launchFingerprint(app, definition);
     this.#pids.claim(instance, pidFile);
@@ -157,6 +189,47 @@ export class Lifecycle {
     child.once('exit', (code, signal) => this.#onExit(instance, child, code, signal));
     this.#host.onChanged(instance);
     return true;
+  }
+
+  #watchReadiness(definition: ProcessDefinition, instance: Instance, process: ProcessRef, probe: Probe): void {
+    const ready = definition.ready;
+    if (ready === undefined) return;
+    const seconds = definition.readyTimeout ?? DEFAULT_READY_TIMEOUT;
+    const watch = new ReadinessWatch(probe, this.#host.clock, seconds * 1000, `was not ready within ${seconds}s (${describeCheck(ready)})`);
+    this.#watches.set(instance, watch);
+    void watch.outcome.then((outcome) => this.#readinessSettled(definition, instance, process, watch, outcome));
+  }
+
+  #readinessSettled(definition: ProcessDefinition, instance: Instance, process: ProcessRef, watch: ReadinessWatch, outcome: ReadyOutcome): void {
+    if (this.#watches.get(instance) === watch) this.#watches.delete(instance);
+    const state = instance.state;
+    // The process died or is being stopped: whoever ended the check has dealt with it.
+    if (state.name !== 'starting' || state.process !== process) return;
+    if (outcome.ready) {
+      instance.moveTo({ name: 'running', process, readyAtMs: outcome.atMs });
+      this.#log(instance, `Ready after ${((outcome.atMs - process.startedAtMs) / 1000).toFixed(1)}s`);
+      this.#host.issues.resolve('instance_not_ready', definition.name);
+      this.#host.onChanged(instance);
+      return;
+    }
+    // An instance that never became ready must not take work: it is stopped, and a rolling
+    // restart that waited for it keeps the instance it was to replace.
+    const text = `${instance.description} ${outcome.reason}; it was stopped.`;
+    this.#log(instance, `Not ready: ${outcome.reason}; stopping it`);
+    this.#host.issues.report('instance_not_ready', definition.name, `${text} Check its log (${definition.logPath}), fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.`);
+    instance.notReady = outcome.reason;
+    void this.stop(instance);
+  }
+
+  /** Whether and when the instance became ready; waits while its check runs. */
+  whenReady(instance: Instance): Promise<ReadyOutcome> {
+    const state = instance.state;
+    if (state.name === 'running') return Promise.resolve({ ready: true, atMs: state.readyAtMs });
+    const watch = this.#watches.get(instance);
+    if (watch !== undefined) return watch.outcome;
+    if (instance.notReady !== undefined) return Promise.resolve({ ready: false, reason: instance.notReady });
+    const why = instance.lastExit === undefined ? `is ${state.name}` : `exited (${describeExit(instance)}) before it was ready`;
+    return Promise.resolve({ ready: false, reason: why });
   }
 
   #failStart(definition: ProcessDefinition, instance: Instance, message: string, isRespawn: boolean): false {
@@ -178,6 +251,7 @@ export class Lifecycle {
   #onExit(instance: Instance, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (instance.child !== child) return;
     instance.lastExit = { status: code, signal, atMs: this.#host.clock.now() };
+    this.#watches.get(instance)?.cancel(`exited (${describeExit(instance)}) before it was ready`);
     if (instance.state.name === 'stopping') {
       this.stopper.check(instance);
       return;
@@ -298,44 +372,68 @@ export class Lifecycle {
       const queued = this.#queued.get(instance);
       if (queued !== undefined) this.#respawns.remove(queued);
       if (!wasFailed && instance.state.name === 'running') this.refreshPid(instance);
+      this.#watches.get(instance)?.cancel('was stopped before it was ready');
       const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
-      const deadlineMs = this.#host.clock.now() + timeoutMs;
       const alive = !wasFailed && instance.isAlive();
       const process = alive ? instance.process : undefined;
-      instance.moveTo({ name: 'stopping', process, deadlineMs, forced: false });
-      let escapees: Escapee[] = [];
-      if (process === undefined) {
-        if (!wasFailed) this.#log(instance, 'Process already stopped');
-      } else {
-        escapees = this.escaped.find(instance);
-        const signal = definition?.termSignal ?? 'SIGTERM';
-        this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${process.pid}`);
-        if (process.pgid === undefined || !this.#ops.signalGroup(process.pgid, signal)) this.#ops.signalPid(process.pid, signal);
-        if (process.pgid !== undefined) {
-          const leader = this.#ops.stat(process.pgid);
-          this.#stoppingGroups.set(instance, {
-            description: instance.description,
-            pgid: process.pgid,
-            leaderStartTime: leader?.pgid === process.pgid ? leader.startTime : undefined,
-            since: this.#ops.ticksSinceBoot(),
-            killAt: deadlineMs,
-          });
-        }
+      // Leaving `running` takes it out of the proxy's pool at once; its term signal waits
+      // until the connections it still serves have finished (or may no longer wait).
+      instance.moveTo({ name: 'stopping', process, deadlineMs: this.#host.clock.now() + timeoutMs, forced: false });
+      const draining = process === undefined ? undefined : this.#host.drain?.(instance);
+      if (draining === undefined) this.#signalAndWatch(instance, definition, wasFailed, process, timeoutMs, resolve);
+      else {
+        this.#log(instance, 'Left the proxy; waiting for its connections to finish');
+        // It may have ended while it drained; a pid not checked again could belong to another process by now.
+        void draining.then(() =>
+          this.#signalAndWatch(instance, definition, wasFailed, instance.isAlive() ? process : undefined, timeoutMs, resolve),
+        );
       }
-      // The record now lists this group as being stopped, for a successor to finish.
-      this.#host.onChanged(instance);
-      this.stopper.watch(instance, {
-        deadlineMs,
-        isRunning: () => this.#isRunningAnything(instance),
-        kill: () => this.kill(instance),
-        onForced: () => this.#forced(instance, timeoutMs),
-        onDone: () => {
-          this.#stopped(instance, escapees);
-          resolve();
-        },
-      });
     });
     return instance.stopping;
+  }
+
+  #signalAndWatch(
+    instance: Instance,
+    definition: ProcessDefinition | undefined,
+    wasFailed: boolean,
+    process: ProcessRef | undefined,
+    timeoutMs: number,
+    resolve: () => void,
+  ): void {
+    const deadlineMs = this.#host.clock.now() + timeoutMs;
+    const state = instance.state;
+    if (state.name === 'stopping') instance.moveTo({ ...state, deadlineMs });
+    let escapees: Escapee[] = [];
+    if (process === undefined) {
+      if (!wasFailed) this.#log(instance, 'Process already stopped');
+    } else {
+      escapees = this.escaped.find(instance);
+      const signal = definition?.termSignal ?? 'SIGTERM';
+      this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${process.pid}`);
+      if (process.pgid === undefined || !this.#ops.signalGroup(process.pgid, signal)) this.#ops.signalPid(process.pid, signal);
+      if (process.pgid !== undefined) {
+        const leader = this.#ops.stat(process.pgid);
+        this.#stoppingGroups.set(instance, {
+          description: instance.description,
+          pgid: process.pgid,
+          leaderStartTime: leader?.pgid === process.pgid ? leader.startTime : undefined,
+          since: this.#ops.ticksSinceBoot(),
+          killAt: deadlineMs,
+        });
+      }
+    }
+    // The record now lists this group as being stopped, for a successor to finish.
+    this.#host.onChanged(instance);
+    this.stopper.watch(instance, {
+      deadlineMs,
+      isRunning: () => this.#isRunningAnything(instance),
+      kill: () => this.kill(instance),
+      onForced: () => this.#forced(instance, timeoutMs),
+      onDone: () => {
+        this.#stopped(instance, escapees);
+        resolve();
+      },
+    });
   }
 
   #forced(instance: Instance, timeoutMs: number): void {
@@ -378,6 +476,12 @@ export class Lifecycle {
     if (this.#host.definitionOf(instance)?.schedule !== undefined) this.#host.onJobExit(instance, true, startedAtMs);
     this.#host.onGone(instance);
   }
+}
+
+function describeExit(instance: Instance): string {
+  const exit = instance.lastExit;
+  if (exit === undefined) return 'unknown status';
+  return exit.signal === null ? `status ${exit.status ?? 'unknown'}` : `signal ${exit.signal.replace(/^SIG/, '')}`;
 }
 
 /** A function, not an inline test: the type checker would keep its narrowing across awaits. */

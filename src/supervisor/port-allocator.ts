@@ -25,7 +25,7 @@ export function choosePort(definition: ProcessDefinition, usedPorts: number[], r
   const fixed = rules.allocations[definition.name];
   if (fixed !== undefined) return fixed === 0 ? { kind: 'random' } : { kind: 'fixed', port: fixed, from: 'given' };
   if (definition.proxyPort !== undefined && rules.proxyEnabled) return { kind: 'random' };
-  if (definition.allocatePortFrom !== undefined && definition.restartMode !== 'start-term') {
+  if (definition.allocatePortFrom !== undefined) {
     let port = definition.allocatePortFrom;
     while (usedPorts.includes(port)) port += 1;
     return { kind: 'fixed', port, from: 'range' };

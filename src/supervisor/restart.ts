@@ -1,5 +1,9 @@
 // Restarting instances by their process's restart_mode (spec 7.1, 7.2): replace or signal
-// each selected instance, then bring every process in scope to its quantity.
+// each selected instance, then bring every process in scope to its quantity. Replacing modes
+// roll (README, "Zero-downtime deploys"): per process, `max_surge` instances at a time, each
+// new one ready before the next step; one that is not ready in time ends that process's roll
+// and, in start-term mode, the instance it was to replace keeps running.
+import { dependencyLevels } from '../config/dependencies.js';
 import type { AppConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Instance } from './instance.js';
@@ -28,20 +32,25 @@ export interface RestartScope<T> {
   view: (instance: Instance) => T;
 }
 
+export interface RestartFailure {
+  processName: string;
+  message: string;
+}
+
 export interface RestartOutcome<T> {
   changes: RestartChange<T>[];
   /** Things the user should know, e.g. changes that a signalled process did not pick up. */
   warnings: string[];
+  /** New instances that did not become ready: their process's roll stopped there. */
+  failures: RestartFailure[];
 }
+
+/** What became of replacing one instance. */
+type Replaced<T> = { change?: RestartChange<T>; failure?: string };
 
 const isActive = (i: Instance): boolean => isActiveState(i.state);
 
-async function replace<T>(
-  scope: RestartScope<T>,
-  entry: ProcessEntry,
-  old: Instance,
-  warn: (text: string) => void,
-): Promise<RestartChange<T> | undefined> {
+async function replace<T>(scope: RestartScope<T>, entry: ProcessEntry, old: Instance, warn: (text: string) => void): Promise<Replaced<T>> {
   const { definition } = entry;
   const log = (message: string): void => scope.logger.log(old.description, message, definition.color);
   log(`Restarting using ${definition.restartMode} mode`);
@@ -65,12 +74,13 @@ async function replace<T>(
           log(text);
           warn(text);
         }
-        return { previous: before, current: scope.view(old) };
+        return { change: { previous: before, current: scope.view(old) } };
       }
       // Nothing to signal: a dead instance is simply replaced (and leaves no ghost, Q9).
       const id = scope.table.reserveId(entry);
       await scope.lifecycle.stop(old);
-      return { previous: before, current: await startReplacement(scope, entry, old.port, id) };
+      const started = await startReplacement(scope, entry, old.port, id);
+      return { change: { previous: before, current: started === null ? null : scope.view(started) } };
     }
     case 'start-term': {
       const current = await startReplacement(scope, entry, undefined);
@@ -79,18 +89,49 @@ async function replace<T>(
         const text = `${old.description} was kept running: its replacement could not be started.`;
         log(text);
         warn(text);
-        return undefined;
+        return {};
+      }
+      const ready = await scope.lifecycle.whenReady(current);
+      if (!ready.ready) {
+        void scope.lifecycle.stop(current);
+        const text = `${current.description} ${ready.reason}; ${old.description} was kept running.`;
+        log(text);
+        return { failure: text };
       }
       void scope.lifecycle.stop(old);
-      return { previous: before, current: current };
+      return { change: { previous: before, current: scope.view(current) } };
     }
     case 'term-start': {
       // The id is taken now, so replacements are numbered in the order of the old instances.
       const id = scope.table.reserveId(entry);
       await scope.lifecycle.stop(old);
-      return { previous: before, current: await startReplacement(scope, entry, old.port, id) };
+      const current = await startReplacement(scope, entry, old.port, id);
+      if (current === null) return { change: { previous: before, current: null } };
+      const ready = await scope.lifecycle.whenReady(current);
+      const change = { previous: before, current: scope.view(current) };
+      if (ready.ready) return { change };
+      void scope.lifecycle.stop(current);
+      return { change, failure: `${current.description} ${ready.reason}.` };
     }
   }
+}
+
+/** Replaces a process's selected instances, `max_surge` at a time, until one is not ready. */
+async function roll<T>(scope: RestartScope<T>, entry: ProcessEntry, olds: Instance[], warn: (text: string) => void): Promise<Replaced<T>[]> {
+  const surge = entry.definition.maxSurge ?? 1;
+  const results: Replaced<T>[] = [];
+  for (let at = 0; at < olds.length; at += surge) {
+    const batch = await Promise.all(olds.slice(at, at + surge).map((old) => replace(scope, entry, old, warn)));
+    results.push(...batch);
+    if (batch.some((r) => r.failure !== undefined)) {
+      const left = olds.slice(at + surge).map((i) => i.description);
+      if (left.length > 0) {
+        results.push({ failure: `${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not restarted and keep running.` });
+      }
+      break;
+    }
+  }
+  return results;
 }
 
 async function startReplacement<T>(
@@ -98,10 +139,10 @@ async function startReplacement<T>(
   entry: ProcessEntry,
   port: number | undefined,
   id?: number,
-): Promise<T | null> {
+): Promise<Instance | null> {
   const instance = scope.table.newInstance(entry, id);
   instance.port = port;
-  if (await scope.lifecycle.start(entry.definition, instance)) return scope.view(instance);
+  if (await scope.lifecycle.start(entry.definition, instance)) return instance;
   if (instance.state.name === 'failed') scope.table.removeInstance(instance);
   return null;
 }
@@ -112,15 +153,20 @@ export function excessInstances(entry: ProcessEntry): Instance[] {
   return active.slice(0, Math.max(0, active.length - entry.definition.quantity));
 }
 
+/** The processes a restart touches: a bare restart leaves out those with restart_on_deploy: false. */
+export function restartScope(entries: ProcessEntry[], selectors: Selector[] | undefined): ProcessEntry[] {
+  if (selectors === undefined) return entries.filter((e) => e.definition.restartOnDeploy !== false);
+  return entries.filter((e) => selectors.some((s) => s.name === e.definition.name));
+}
+
 export async function restartInstances<T>(scope: RestartScope<T>): Promise<RestartOutcome<T>> {
   const { selectors } = scope;
-  const inScope = scope.entries.filter(
-    (e) => selectors === undefined || selectors.some((s) => s.name === e.definition.name),
-  );
+  const inScope = restartScope(scope.entries, selectors);
   const wholeProcess = (e: ProcessEntry): boolean =>
     selectors === undefined || selectors.some((s) => s.name === e.definition.name && s.instance === undefined);
   const changes: RestartChange<T>[] = [];
   const warnings: string[] = [];
+  const failures: RestartFailure[] = [];
   const warn = (text: string): void => {
     warnings.push(text);
   };
@@ -132,21 +178,32 @@ export async function restartInstances<T>(scope: RestartScope<T>): Promise<Resta
     }
   }
 
-  const work: Promise<RestartChange<T> | undefined>[] = [];
-  for (const entry of inScope) {
-    for (const instance of entry.instances.filter(isActive)) {
-      if (selectors !== undefined && !matchesSelector(selectors, entry.definition.name, instance.id)) continue;
-      work.push(replace(scope, entry, instance, warn));
+  // Dependencies first: what depends on them is replaced once their new instances are ready.
+  for (const level of dependencyLevels(inScope)) {
+    const rolled = await Promise.all(
+      level.map(async (entry) => {
+        const olds = entry.instances
+          .filter(isActive)
+          .filter((i) => selectors === undefined || matchesSelector(selectors, entry.definition.name, i.id));
+        return { entry, results: await roll(scope, entry, olds, warn) };
+      }),
+    );
+    for (const { entry, results } of rolled) {
+      for (const result of results) {
+        if (result.change !== undefined) changes.push(result.change);
+        if (result.failure !== undefined) failures.push({ processName: entry.definition.name, message: result.failure });
+      }
     }
   }
-  for (const change of await Promise.all(work)) if (change !== undefined) changes.push(change);
 
   for (const entry of inScope.filter(wholeProcess)) {
+    // A process whose roll failed is not topped up with more instances of the broken release.
+    if (failures.some((f) => f.processName === entry.definition.name)) continue;
     const active = entry.instances.filter((i) => isActive(i) && i.state.name !== 'failed').length;
     for (let n = active; n < entry.definition.quantity; n += 1) {
       const current = await startReplacement(scope, entry, undefined);
-      if (current !== null) changes.push({ previous: null, current: current });
+      if (current !== null) changes.push({ previous: null, current: scope.view(current) });
     }
   }
-  return { changes, warnings };
+  return { changes, warnings, failures };
 }

@@ -15,11 +15,15 @@ import { systemProcessOps, type ProcessOps } from './process-ops.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
 import { applyReload, type ReloadSummary } from './reload-report.js';
-import { excessInstances, restartInstances, type RestartOutcome } from './restart.js';
+import { excessInstances, restartInstances, type RestartChange } from './restart.js';
 import { matchesSelector, parseSelector } from './selectors.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
+import { dependencyLevels } from '../config/dependencies.js';
+import { systemProbes, type ReadinessProbes } from './readiness.js';
+import { runRelease, type ReleaseFailure } from './release.js';
+import { runCommand, type CommandRunner } from './run-command.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
 const SUPERVISE_INTERVAL_MS = 3000;
@@ -27,6 +31,8 @@ const SUPERVISE_INTERVAL_MS = 3000;
 const ADOPTED_CHECK_MS = 500;
 
 export interface StartRequest {
+  /** Answer only once every started instance is ready. */
+  wait?: boolean;
   processNames?: string[];
   tag?: string;
   portAllocations?: Record<string, number>;
@@ -39,8 +45,25 @@ export interface StopRequest {
 }
 
 export interface RestartRequest {
+  /** Answer only once every new instance is ready. */
+  wait?: boolean;
   processNames?: string[];
   tag?: string;
+}
+
+export interface StartOutcome<T> {
+  started: T[];
+  /** A failed release_command, or instances that did not become ready in time. */
+  errors: string[];
+  /** The failed release_command's output, a line each. */
+  releaseOutput?: string[];
+}
+
+export interface RestartResult<T> {
+  changes: RestartChange<T>[];
+  warnings: string[];
+  errors: string[];
+  releaseOutput?: string[];
 }
 
 /**
@@ -70,6 +93,10 @@ export interface SupervisorOptions {
   /** Operating-system work and time; the real ones unless a test hands in fakes. */
   ops?: ProcessOps;
   clock?: Clock;
+  /** Ready checks; the real ones unless a test hands in fakes. */
+  probes?: ReadinessProbes;
+  /** Runs release_command; the real one unless a test hands in a fake. */
+  runCommand?: CommandRunner;
 }
 
 export class Supervisor {
@@ -95,10 +122,14 @@ export class Supervisor {
     const ops = options.ops ?? systemProcessOps;
     this.#ops = ops;
     this.#clock = options.clock ?? systemClock;
+    // `proxy: true` in the options file: every start (the systemd unit, a start after a crash) has it.
+    if (config.proxy === true) options.proxy = true;
     this.table = new ProcessTable(config, (pid, startTime) => ops.isSameProcess(pid, startTime));
     this.lifecycle = new Lifecycle({
       ops,
       clock: this.#clock,
+      probes: options.probes ?? systemProbes(options.runCommand ?? runCommand),
+      drain: (i) => this.#drain(i),
       app: () => this.config,
       definitionOf: (i) => this.table.get(i.processName)?.definition,
       usedPorts: (name) =>
@@ -144,6 +175,36 @@ export class Supervisor {
     });
   }
 
+  /** A leaving proxied instance's connections may finish before its term signal. */
+  #drain(instance: Instance): Promise<void> | undefined {
+    const definition = this.definitionOf(instance);
+    if (!this.options.proxy || definition?.proxyPort === undefined || instance.port === undefined) return undefined;
+    const seconds = definition.drainTimeout ?? definition.stopTimeout;
+    return this.proxy.drain({ description: instance.description, port: instance.port }, seconds * 1000);
+  }
+
+  /** release_command, before anything is started or restarted; an error message when it failed. */
+  async #release(): Promise<ReleaseFailure | undefined> {
+    const command = this.config.releaseCommand;
+    if (command === undefined) return undefined;
+    this.#log(`Running release command: ${command}`);
+    const failure = await runRelease(this.config, this.options.env, this.options.envFile, this.options.runCommand ?? runCommand);
+    if (failure === undefined) {
+      this.#log('Release command succeeded');
+      this.issues.resolve('release_failed', 'release');
+      return undefined;
+    }
+    this.#log([failure.message, ...failure.output].join('\n'));
+    this.issues.report('release_failed', 'release', `${failure.message} ${failure.output.slice(-5).join(' / ')}`);
+    return failure;
+  }
+
+  /** Waits until every given instance is ready; what went wrong with those that were not. */
+  async #waitReady(instances: Instance[]): Promise<string[]> {
+    const outcomes = await Promise.all(instances.map(async (i) => ({ i, outcome: await this.lifecycle.whenReady(i) })));
+    return outcomes.flatMap(({ i, outcome }) => (outcome.ready ? [] : [`${i.description} ${outcome.reason}.`]));
+  }
+
   #scheduled(): ProcessEntry[] {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule !== undefined);
   }
@@ -183,7 +244,7 @@ export class Supervisor {
     const unscheduled = initial === 'all' ? [] : this.#scheduledIn(undefined).filter((n) => initial === 'none' || !initial.includes(n));
     if (unscheduled.length > 0) this.scheduler.disable(unscheduled);
     this.scheduler.sync();
-    if (initial !== 'none') {
+    if (initial !== 'none' && (await this.#release()) === undefined) {
       const names = initial === 'all' ? undefined : initial;
       await this.#topUp(this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name)));
     }
@@ -197,17 +258,26 @@ export class Supervisor {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule === undefined);
   }
 
-  /** Starts instances until each process has its configured quantity (D10). */
+  /** Starts instances until each process has its configured quantity (D10), dependencies first. */
   async #topUp(entries: ProcessEntry[]): Promise<Instance[]> {
     const started: Instance[] = [];
-    for (const entry of entries) {
-      // A failed instance is replaced: asking to start a process means wanting it running.
-      for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
-      const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
-      for (let n = live; n < entry.definition.quantity; n += 1) {
-        const instance = this.table.newInstance(entry);
-        if (await this.lifecycle.start(entry.definition, instance)) started.push(instance);
-        else if (instance.state.name === 'failed') this.table.removeInstance(instance);
+    const levels = dependencyLevels(entries);
+    for (const [index, level] of levels.entries()) {
+      for (const entry of level) {
+        // A failed instance is replaced: asking to start a process means wanting it running.
+        for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
+        const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
+        for (let n = live; n < entry.definition.quantity; n += 1) {
+          const instance = this.table.newInstance(entry);
+          if (await this.lifecycle.start(entry.definition, instance)) started.push(instance);
+          else if (instance.state.name === 'failed') this.table.removeInstance(instance);
+        }
+      }
+      // What depends on this level starts once it is ready (depends_on).
+      if (index < levels.length - 1) {
+        const waiting = level.flatMap((e) => e.instances.filter((i) => !isLeaving(i.state)));
+        const notReady = await this.#waitReady(waiting);
+        for (const text of notReady) this.#log(`Starting dependents anyway: ${text}`);
       }
     }
     return started;
@@ -241,15 +311,18 @@ export class Supervisor {
   }
 
   /** Tops the named processes (all when none) up to their quantity; the instances started. */
-  async startProcesses<T>(request: StartRequest, view: InstanceView<T>): Promise<T[]> {
+  async startProcesses<T>(request: StartRequest, view: InstanceView<T>): Promise<StartOutcome<T>> {
     this.#reloadOrThrow();
     if (request.tag !== undefined) this.#tag = request.tag;
     Object.assign(this.options.portAllocations, request.portAllocations ?? {});
     const names = request.processNames;
     this.scheduler.enable(names);
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
+    const released = await this.#release();
+    if (released !== undefined) return { started: [], errors: [`Nothing was started: ${released.message}`], releaseOutput: released.output };
     const started = await this.#topUp(entries);
-    return started.map(view);
+    const errors = request.wait === true ? await this.#waitReady(started) : [];
+    return { started: started.map(view), errors };
   }
 
   /** Begins stopping the named instances (all when none); the instances it stops. */
@@ -266,20 +339,31 @@ export class Supervisor {
       .filter((i) => selectors === undefined || matchesSelector(selectors, i.processName, i.id))
       .filter((i) => !scheduled.has(i.processName) || selectors?.some((s) => s.name === i.processName && s.instance === i.id));
     if (request.stopSupervisor === true) this.options.stopWhenNone = true;
-    const stopped = chosen.map((i) => {
-      void this.lifecycle.stop(i);
-      return view(i);
-    });
+    const stopped = chosen.map(view);
+    void this.#stopInOrder(chosen);
     this.#checkStopWhenNone();
     return stopped;
+  }
+
+  /** Stops instances, those that others depend on after those others (depends_on). */
+  async #stopInOrder(instances: Instance[]): Promise<void> {
+    const entries = this.table.entries().filter((e) => instances.some((i) => i.processName === e.definition.name));
+    const levels = dependencyLevels(entries).reverse();
+    const orphans = instances.filter((i) => !entries.some((e) => e.definition.name === i.processName));
+    for (const [index, level] of levels.entries()) {
+      const names = new Set(level.map((e) => e.definition.name));
+      const stopping = instances.filter((i) => names.has(i.processName) || (index === 0 && orphans.includes(i))).map((i) => this.lifecycle.stop(i));
+      await Promise.all(stopping);
+    }
+    if (levels.length === 0) await Promise.all(orphans.map((i) => this.lifecycle.stop(i)));
   }
 
   /** Stops everything and shuts down once it has all gone (SIGINT, SIGTERM: D6). */
   stopAll(): Promise<void> {
     this.options.stopWhenNone = true;
-    const stopping = this.table.allInstances().map((i) => this.lifecycle.stop(i));
+    const stopping = this.#stopInOrder(this.table.allInstances());
     this.#checkStopWhenNone();
-    return Promise.all(stopping).then(() => undefined);
+    return stopping;
   }
 
   /** SIGKILL to every instance's group at once: a second INT or TERM means now. */
@@ -287,13 +371,19 @@ export class Supervisor {
     for (const instance of this.table.allInstances()) this.lifecycle.kill(instance);
   }
 
-  async restart<T>(request: RestartRequest, view: InstanceView<T>): Promise<RestartOutcome<T>> {
+  async restart<T>(request: RestartRequest, view: InstanceView<T>): Promise<RestartResult<T>> {
     this.#reloadOrThrow();
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.processNames?.map(parseSelector);
     this.scheduler.enable(request.processNames);
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
-    return restartInstances({
+    const released = await this.#release();
+    if (released !== undefined) {
+      return { changes: [], warnings: [], errors: [`Nothing was restarted: ${released.message}`], releaseOutput: released.output };
+    }
+    // Every instance the restart reports, so that --wait can wait for the new ones.
+    const reported = new Set<Instance>();
+    const { changes, warnings, failures } = await restartInstances({
       app: this.config,
       entries: this.#longRunning(),
       tag: request.tag,
@@ -301,8 +391,20 @@ export class Supervisor {
       table: this.table,
       lifecycle: this.lifecycle,
       logger: this.options.logger,
-      view,
+      view: (i) => {
+        reported.add(i);
+        return view(i);
+      },
     });
+    for (const failure of failures) {
+      this.issues.report('instance_not_ready', failure.processName, `Restart of '${failure.processName}' stopped: ${failure.message}`);
+    }
+    const errors = failures.map((f) => f.message);
+    if (request.wait === true) {
+      const current = [...reported].filter((i) => !isLeaving(i.state));
+      errors.push(...(await this.#waitReady(current)).filter((e) => !errors.includes(e)));
+    }
+    return { changes, warnings, errors };
   }
 
   /** Stops what is beyond each quantity and starts what is missing. */

@@ -5,15 +5,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, ProcessDefinition } from '../../src/config/types.js';
 import { ok } from '../../src/errors.js';
-import { Supervisor } from '../../src/supervisor/supervisor.js';
+import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeProcessOps } from './fake-process-ops.js';
+import { FakeProbes } from './fake-probes.js';
 import { definition } from './fixtures.js';
 
 export interface FakeSupervisor {
   supervisor: Supervisor;
   ops: FakeProcessOps;
   clock: FakeClock;
+  /** Ready checks pass when the test says so. */
+  probes: FakeProbes;
   /** Every log line, as `NAME: message`. */
   lines: string[];
   /** What the next reload reads (a test changes it to change the configuration). */
@@ -40,20 +43,30 @@ export function appConfig(pidRoot: string, processes: ProcessDefinition[]): AppC
   };
 }
 
-export function fakeSupervisor(processes: Partial<ProcessDefinition>[], setUp?: (ops: FakeProcessOps) => void): FakeSupervisor {
+export function fakeSupervisor(
+  processes: Partial<ProcessDefinition>[],
+  setUp?: (ops: FakeProcessOps) => void,
+  more: Partial<SupervisorOptions> & { app?: Partial<AppConfig> } = {},
+): FakeSupervisor {
   const pidRoot = mkdtempSync('/tmp/pc-unit-');
   const ops = new FakeProcessOps();
   setUp?.(ops);
   const clock = new FakeClock();
   const lines: string[] = [];
+  const probes = new FakeProbes();
+  const { app, ...options } = more;
   const harness: FakeSupervisor = {
     ops,
     clock,
+    probes,
     lines,
-    config: appConfig(
-      pidRoot,
-      processes.map((p) => definition(p)),
-    ),
+    config: {
+      ...appConfig(
+        pidRoot,
+        processes.map((p) => definition(p)),
+      ),
+      ...app,
+    },
     pidFile: (description) => join(pidRoot, `${description}.pid`),
     supervisor: undefined as unknown as Supervisor,
     close: () => {
@@ -76,6 +89,8 @@ export function fakeSupervisor(processes: Partial<ProcessDefinition>[], setUp?: 
     onShutdown: () => undefined,
     ops,
     clock,
+    probes,
+    ...options,
   });
   return harness;
 }

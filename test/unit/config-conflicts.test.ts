@@ -104,7 +104,12 @@ describe('findConflicts', () => {
   it('ignores ranges that take no port', () => {
     const a = config('/srv/a', [proc('web', '/srv/a', { allocatePortFrom: 3000, quantity: 2 })]);
     const none = config('/srv/b', [proc('web', '/srv/b', { allocatePortFrom: 3000, quantity: 0 })]);
-    const startTerm = config('/srv/c', [proc('web', '/srv/c', { allocatePortFrom: 3001, restartMode: 'start-term' })]);
-    assert.deepEqual(findConflicts([a, none, startTerm]), []);
+    assert.deepEqual(findConflicts([a, none]), []);
+  });
+
+  it('counts the ports a start-term restart holds while it rolls', () => {
+    const a = config('/srv/a', [proc('web', '/srv/a', { allocatePortFrom: 3000, quantity: 2, restartMode: 'start-term' })]);
+    const next = config('/srv/b', [proc('web', '/srv/b', { allocatePortFrom: 3002 })]);
+    assert.match(findConflicts([a, next])[0] ?? '', /3000-3002 \(processes\.web of \/srv\/a\)/);
   });
 });

@@ -58,8 +58,12 @@ describe('choosePort', () => {
     assert.deepEqual(choosePort(d, [], rules), { kind: 'fixed', port: 3000, from: 'range' });
     assert.deepEqual(choosePort(d, [3000, 3001, 3003], rules), { kind: 'fixed', port: 3002, from: 'range' });
   });
-  it('ignores allocate_port_from in start-term mode', () => {
-    assert.deepEqual(choosePort(definition({ allocatePortFrom: 3000, restartMode: 'start-term' }), [], rules), { kind: 'none' });
+  it('gives a start-term replacement the next free port of the range while the old one keeps its own', () => {
+    assert.deepEqual(choosePort(definition({ allocatePortFrom: 3000, restartMode: 'start-term' }), [3000, 3001], rules), {
+      kind: 'fixed',
+      port: 3002,
+      from: 'range',
+    });
   });
   it('lets --ports win, with 0 meaning random', () => {
     const d = definition({ allocatePortFrom: 3000 });

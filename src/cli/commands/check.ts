@@ -3,6 +3,7 @@
 import { DEFAULT_GLOBAL_CONFIG, readGlobalConfig } from '../../config/app-resolution.js';
 import { findConflicts } from '../../config/conflicts.js';
 import { loadConfig } from '../../config/load-config.js';
+import { portWarnings } from '../../config/port-warnings.js';
 import type { AppConfig } from '../../config/types.js';
 import { ProcodileError } from '../../errors.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
@@ -32,6 +33,7 @@ function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>):
     configs.push(input.app);
     term.out(`${term.color.green('ok')}      ${input.app.root}: ${input.app.processes.length} processes`);
   }
+  for (const warning of configs.flatMap(portWarnings)) term.out(`${term.color.yellow('warning')} ${warning}`);
   for (const conflict of findConflicts(configs)) {
     problems += 1;
     term.out(`${term.color.red('conflict')} ${conflict}`);

@@ -16,7 +16,7 @@ async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> 
   }
   const before = await fetchStatus(app, 0);
   validateProcessNames(app, names, removedButRunning(before, app));
-  const reply = await sendRequest(app, 'restart', { process_names: names, tag: options.tag });
+  const reply = await sendRequest(app, 'restart', { process_names: names, tag: options.tag, wait: options.wait || undefined });
   const c = term.color;
   for (const { previous_instance: old, current_instance: now } of reply.changes) {
     if (old !== null && now !== null) {
@@ -49,6 +49,12 @@ async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> 
     }
   }
   for (const warning of reply.warnings ?? []) term.out(`${c.yellow('Note:')} ${warning}`);
+  // A new instance that never became ready, or a failed release_command: the deploy did not
+  // happen as asked, so the exit status says so (the old instances keep serving).
+  const errors = reply.errors ?? [];
+  for (const error of errors) term.err(term.errColor.red(`Restart failed: ${error}`));
+  for (const line of reply.release_output ?? []) term.err(`  ${line}`);
+  if (errors.length > 0) return 1;
   await reportIssues(app, term, 1000);
   return 0;
 }
@@ -56,6 +62,7 @@ async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> 
 const OPTIONS = [
   processesOption('Only restart the listed processes or instances (NAME or NAME.N)'),
   tagOption('Tag all restarted processes with the given tag'),
+  { long: 'wait', value: 'none', help: 'Return once every new instance is ready' },
 ] as const;
 
 export const restartCommand = defineCommand({

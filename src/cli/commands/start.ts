@@ -51,13 +51,37 @@ async function startWithRunningSupervisor(ctx: StartContext, names: string[] | u
     process_names: names,
     tag: options.tag,
     port_allocations: portAllocations(ctx),
+    wait: options.wait || undefined,
   });
-  if (reply.started_instances.length === 0) term.out('No processes to start.');
+  if (reply.started_instances.length === 0 && reply.errors === undefined) term.out('No processes to start.');
   for (const instance of reply.started_instances) {
     term.out(`${term.color.green('Started')} ${instance.description} (PID: ${instance.pid})`);
   }
+  const errors = reply.errors ?? [];
+  for (const error of errors) term.err(term.errColor.red(`Start failed: ${error}`));
+  for (const line of reply.release_output ?? []) term.err(`  ${line}`);
+  if (errors.length > 0) return 1;
   await reportIssues(app, term, 1000);
   return 0;
+}
+
+/** `start --wait` on a new supervisor: polls until no instance is starting any more. */
+async function waitUntilReady(ctx: StartContext): Promise<number> {
+  const { app, term } = ctx;
+  const longest = Math.max(0, ...app.processes.map((p) => (p.ready === undefined ? 0 : (p.readyTimeout ?? 60))));
+  const deadline = Date.now() + (longest + 10) * 1000;
+  while (Date.now() < deadline) {
+    const status = await fetchStatus(app, 0);
+    const instances = Object.values(status?.instances ?? {}).flat();
+    if (status !== undefined && !instances.some((i) => i.status === 'starting' || i.status === 'unknown')) {
+      const notReady = status.runtime_issues.filter((i) => i.type === 'instance_not_ready');
+      for (const issue of notReady) term.err(term.errColor.red(`Start failed: ${issue.message}`));
+      return notReady.length > 0 ? 1 : 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, DAEMON_POLL_MS));
+  }
+  term.err(term.errColor.red(`Some instances were still starting after ${longest + 10}s; see \`procodile status\`.`));
+  return 1;
 }
 
 function tailOfLog(path: string): string {
@@ -86,7 +110,9 @@ async function startDaemon(ctx: StartContext): Promise<number> {
     // holds the lock), and then ours exits and the loop above says why.
     if (status !== undefined && status.supervisor.pid === pid && status.supervisor.started_at !== null) {
       renderIssues(status, term);
-      return 0;
+      // A failed release_command started nothing: the start did not do what was asked.
+      if (status.runtime_issues.some((i) => i.type === 'release_failed')) return 1;
+      return ctx.options.wait ? waitUntilReady(ctx) : 0;
     }
     await new Promise((resolve) => setTimeout(resolve, DAEMON_POLL_MS));
   }
@@ -148,6 +174,7 @@ const OPTIONS = [
   },
   { long: 'foreground', short: 'f', value: 'none', help: 'Run the supervisor in the foreground' },
   { long: 'clean', value: 'none', help: 'Remove all previous pid and sock files before starting' },
+  { long: 'wait', value: 'none', help: 'Return once every started instance is ready' },
   { long: 'no-respawn', value: 'none', help: 'Disable respawning for all processes' },
   { long: 'stop-when-none', value: 'none', help: 'Stop the supervisor when all processes are stopped' },
   { long: 'proxy', short: 'x', value: 'none', help: 'Enable the Procodile proxy service' },
