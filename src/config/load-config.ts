@@ -135,6 +135,7 @@ function buildProcess(
     randomDelay: options.randomDelay ?? PROCESS_DEFAULTS.randomDelay,
     env: options.env,
     stopTimeout: options.stopTimeout ?? merged.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+    ...(options.maxMemory === undefined ? {} : { maxMemory: options.maxMemory }),
   };
 }
 

@@ -11,6 +11,7 @@ import { fail, ok, type Result } from '../errors.js';
 import type { NetworkProtocol, RestartMode } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
+import { parseMemorySize } from './memory-size.js';
 import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
 import { appNameProblem, processNameProblem } from './process-name.js';
 import { keyLines, lineOf, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
@@ -30,6 +31,8 @@ export interface ProcessOptions {
   at?: string;
   randomDelay?: number;
   stopTimeout?: number;
+  /** Bytes. */
+  maxMemory?: number;
   env: Record<string, string>;
 }
 
@@ -97,6 +100,14 @@ const seconds = () => {
   const message = expected('a number of seconds greater than 0');
   return v.pipe(v.number(message), v.finite(message), v.gtValue(0, message));
 };
+const memorySize = () => {
+  const message = expected('a memory size such as 512M or 2G');
+  return v.pipe(
+    v.union([v.string(message), v.number(message)], message),
+    v.check((value) => parseMemorySize(value) !== undefined, message),
+    v.transform((value) => parseMemorySize(value) ?? 0),
+  );
+};
 const envMap = () =>
   v.pipe(
     v.record(
@@ -153,6 +164,7 @@ const PROCESS_ENTRIES = {
   ),
   random_delay: v.nullish(wholeNumber(0)),
   stop_timeout: v.nullish(seconds()),
+  max_memory: v.nullish(memorySize()),
   env: v.nullish(envMap()),
 };
 
@@ -245,6 +257,7 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
       at: entry?.at ?? undefined,
       randomDelay: entry?.random_delay ?? undefined,
       stopTimeout: entry?.stop_timeout ?? undefined,
+      maxMemory: entry?.max_memory ?? undefined,
       env: entry?.env ?? {},
     };
   }

@@ -33,6 +33,8 @@ export interface ProcessDefinition {
   env: Record<string, string>;
   /** Seconds between the term signal and SIGKILL of the whole group (D3). */
   stopTimeout: number;
+  /** Bytes: an instance whose group stays above this is replaced (README.md, "Seeing what runs"). */
+  maxMemory?: number;
 }
 
 export interface AppConfig {

@@ -8,7 +8,9 @@ export type IssueType =
   /** procodile addition (D7): a proxy listener could not be opened. */
   | 'proxy_listener_failed'
   /** procodile addition: a process left an instance's group (setsid) and outlived its stop. */
-  | 'escaped_process';
+  | 'escaped_process'
+  /** procodile addition: an instance stayed above its max_memory and was restarted. */
+  | 'memory_limit_exceeded';
 
 export interface RuntimeIssue {
   key: string;

@@ -3,6 +3,7 @@
 import type { ProcessDefinition } from '../config/types.js';
 import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../control/protocol.js';
 import type { Instance } from './instance.js';
+import type { InstanceUsage } from './sampler.js';
 import { isLeaving } from './instance-state.js';
 import type { ProcessEntry } from './process-table.js';
 import type { JobHistory } from './scheduler.js';
@@ -37,8 +38,9 @@ export function maskedEnv(env: Record<string, string>, secretNames: readonly str
   return shown;
 }
 
-export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean): InstanceJson {
+export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean, usage?: InstanceUsage): InstanceJson {
   const now = Math.floor(Date.now() / 1000);
+  const startedAt = instance.state.name === 'running' ? instance.startedAt : undefined;
   return {
     description: instance.description,
     pid: instance.pid ?? null,
@@ -49,6 +51,9 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
     port: instance.port ?? null,
     foreground,
     forced: instance.forced,
+    cpu_percent: usage?.cpuPercent ?? null,
+    rss_bytes: usage?.rssBytes ?? null,
+    uptime: startedAt === undefined ? null : Math.max(0, now - startedAt),
   };
 }
 

@@ -21,6 +21,8 @@ import { matchesSelector, parseSelector } from './selectors.js';
 import { buildStatus, instanceJson } from './status-report.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
+import { OVER_LIMIT_SAMPLES, Sampler } from './sampler.js';
+import { formatMemorySize } from '../config/memory-size.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
@@ -59,6 +61,7 @@ export class Supervisor {
   readonly lifecycle: Lifecycle;
   readonly scheduler: Scheduler;
   readonly proxy: TcpProxy;
+  readonly sampler: Sampler;
   startedAt?: number;
   #tag?: string;
   readonly #clock: Clock;
@@ -121,6 +124,36 @@ export class Supervisor {
         this.issues.report('proxy_listener_failed', name, `The proxy for '${name}' cannot listen on ${address}: ${reason}. Change proxy_port or proxy_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`),
       onBindSucceeded: (name) => this.issues.resolve('proxy_listener_failed', name),
     });
+    this.sampler = new Sampler({
+      ops,
+      clock: this.#clock,
+      instances: () => this.table.allInstances(),
+      maxMemoryOf: (i) => this.definitionOf(i)?.maxMemory,
+      onOverLimit: (i, rssBytes, limitBytes) => void this.#replaceOverMemory(i, rssBytes, limitBytes),
+    });
+  }
+
+  /** max_memory: the instance is replaced as a term-start restart would (README, "Seeing what runs"). */
+  async #replaceOverMemory(instance: Instance, rssBytes: number, limitBytes: number): Promise<void> {
+    const entry = this.table.get(instance.processName);
+    if (entry === undefined || instance.state.name !== 'running' || this.#shuttingDown) return;
+    const what = `${instance.description} used ${formatMemorySize(rssBytes)}, above max_memory (${formatMemorySize(limitBytes)}), for ${OVER_LIMIT_SAMPLES} samples in a row`;
+    this.options.logger.log(instance.description, `${what}: restarting it`, entry.definition.color);
+    const at = new Date(this.#clock.now()).toISOString();
+    this.issues.report(
+      'memory_limit_exceeded',
+      entry.definition.name,
+      `${what} and was restarted at ${at}. Look for a leak or raise max_memory; \`${suggestCommand(this.config, this.options.cwd, `restart -p ${entry.definition.name}`)}\` clears this.`,
+    );
+    const id = this.table.reserveId(entry);
+    const port = instance.port;
+    await this.lifecycle.stop(instance);
+    if (this.#shuttingDown || entry.removed) return;
+    const replacement = this.table.newInstance(entry, id);
+    replacement.port = port;
+    if (!(await this.lifecycle.start(entry.definition, replacement)) && replacement.state.name === 'failed') {
+      this.table.removeInstance(replacement);
+    }
   }
 
   #scheduled(): ProcessEntry[] {
@@ -169,6 +202,7 @@ export class Supervisor {
     this.startedAt = Math.floor(this.#clock.now() / 1000);
     this.#timers.push(this.#clock.setInterval(() => this.#supervisePass(), SUPERVISE_INTERVAL_MS));
     this.#timers.push(this.#clock.setInterval(() => this.#checkAdopted(), ADOPTED_CHECK_MS));
+    this.sampler.start();
     this.#checkStopWhenNone();
   }
 
@@ -264,6 +298,9 @@ export class Supervisor {
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.process_names?.map(parseSelector);
     this.scheduler.enable(request.process_names);
+    for (const e of this.#longRunning()) {
+      if (selectors === undefined || selectors.some((s) => s.name === e.definition.name)) this.issues.resolve('memory_limit_exceeded', e.definition.name);
+    }
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const { changes, warnings } = await restartInstances({
       app: this.config,
@@ -299,7 +336,7 @@ export class Supervisor {
 
   json(instance: Instance): InstanceJson {
     const definition = this.table.get(instance.processName)?.definition;
-    return instanceJson(instance, definition, this.options.foreground);
+    return instanceJson(instance, definition, this.options.foreground, this.sampler.usage(instance));
   }
 
   definitionOf(instance: Instance): ProcessDefinition | undefined {
@@ -358,6 +395,7 @@ export class Supervisor {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     for (const timer of this.#timers) this.#clock.clear(timer);
+    this.sampler.stop();
     this.scheduler.close();
     void this.proxy.close();
     this.#saveRecord();
