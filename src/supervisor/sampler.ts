@@ -89,7 +89,8 @@ export class Sampler {
 
   /** The latest sample of the instance's current run, if any. */
   usage(instance: Instance): InstanceUsage | undefined {
-    return instance.state.name === 'running' ? this.#tracks.get(instance)?.usage : undefined;
+    const track = this.#tracks.get(instance);
+    return instance.state.name === 'running' && track?.pgid === instance.pgid ? track?.usage : undefined;
   }
 
   sample(): void {

@@ -38,7 +38,7 @@ export function maskedEnv(env: Record<string, string>, secretNames: readonly str
   return shown;
 }
 
-export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean, usage?: InstanceUsage): InstanceJson {
+export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean, usage?: InstanceUsage, nowMs = Date.now()): InstanceJson {
   const now = Math.floor(Date.now() / 1000);
   const startedAt = instance.state.name === 'running' ? instance.startedAt : undefined;
   return {
@@ -53,7 +53,7 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
     forced: instance.forced,
     cpu_percent: usage?.cpuPercent ?? null,
     rss_bytes: usage?.rssBytes ?? null,
-    uptime: startedAt === undefined ? null : Math.max(0, now - startedAt),
+    uptime: startedAt === undefined ? null : Math.max(0, Math.floor(nowMs / 1000) - startedAt),
   };
 }
 

@@ -336,7 +336,7 @@ export class Supervisor {
 
   json(instance: Instance): InstanceJson {
     const definition = this.table.get(instance.processName)?.definition;
-    return instanceJson(instance, definition, this.options.foreground, this.sampler.usage(instance));
+    return instanceJson(instance, definition, this.options.foreground, this.sampler.usage(instance), this.#clock.now());
   }
 
   definitionOf(instance: Instance): ProcessDefinition | undefined {
