@@ -24,7 +24,7 @@ describe('status: CPU, memory and uptime', () => {
           const reply = await status(a);
           const busy = instancesOf(reply, 'busy')[0];
           const mem = instancesOf(reply, 'mem')[0];
-          return busy?.cpu_percent != null && busy.cpu_percent > 20 && mem?.rss_bytes != null && mem.rss_bytes > 80 * MB ? { busy, mem } : undefined;
+          return (busy?.cpu_percent ?? 0) > 20 && (mem?.rss_bytes ?? 0) > 80 * MB && busy && mem ? { busy, mem } : undefined;
         },
         20000,
         'a busy process using CPU and a group holding 80 MB',
@@ -51,6 +51,35 @@ describe('status: CPU, memory and uptime', () => {
       assert.match(a.read('procodile.log'), /hog\.1 used [\d.]+M, above max_memory \(40M\), for 3 samples in a row: restarting it/);
     } finally {
       await stopAll(a);
+    }
+  });
+});
+
+describe('status --all', () => {
+  it('shows every configured application: one running, one down, one with a broken configuration', async () => {
+    const up = app({ Procfile: 'web: sleep 300\n' });
+    const down = app({ Procfile: 'web: sleep 300\n' });
+    const broken = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': 'quantiy: 2\n' });
+    up.write({ 'apps.yml': `- name: up\n  root: ${up.root}\n- name: down\n  root: ${down.root}\n- name: broken\n  root: ${broken.root}\n` });
+    await startDaemon(up);
+    try {
+      const env = { PROCODILE_CONFIG: up.path('apps.yml') };
+      const json = await cli(down, ['status', '--all', '--json'], env);
+      assert.equal(json.code, 1, 'not every application is up');
+      const host = JSON.parse(json.stdout) as { apps: { name: string; supervisor: string; config_error: string | null; status: { instances: Record<string, { status: string; rss_bytes?: number | null }[]> } | null }[] };
+      assert.deepEqual(host.apps.map((a) => [a.name, a.supervisor]), [['up', 'running'], ['down', 'not_running'], ['broken', 'not_running']]);
+      assert.equal(host.apps[0]?.status?.instances.web?.[0]?.status, 'running');
+      assert.ok('rss_bytes' in (host.apps[0]?.status?.instances.web?.[0] ?? {}));
+      assert.equal(host.apps[1]?.config_error, null);
+      assert.match(host.apps[2]?.config_error ?? '', /quantiy/);
+
+      const human = await cli(down, ['status', '--all'], env);
+      assert.equal(human.code, 1);
+      assert.match(human.stdout, /^up  .*\n   Supervisor +running \(PID \d+\), 1\/1 instances running, ok\n   web\.1 +Running +pid:\d+/m);
+      assert.match(human.stdout, /^down  .*\n   Supervisor +not running$/m);
+      assert.match(human.stdout, /^broken  .*\n   Supervisor +not running\n   Config error +.*quantiy/m);
+    } finally {
+      await stopAll(up);
     }
   });
 });
