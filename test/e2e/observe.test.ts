@@ -1,8 +1,9 @@
 // Seeing what runs, end to end: CPU and memory of real process groups in `status`, and
 // max_memory replacing an instance that stays above its limit.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { appsCleanedAfterEach, waitFor } from '../helpers/app.js';
+import { appsCleanedAfterEach, CLI, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll } from '../helpers/supervisor.js';
 
 const app = appsCleanedAfterEach();
@@ -80,6 +81,54 @@ describe('status --all', () => {
       assert.match(human.stdout, /^broken  .*\n   Supervisor +not running\n   Config error +.*quantiy/m);
     } finally {
       await stopAll(up);
+    }
+  });
+});
+
+describe('top', () => {
+  it('runs in a real terminal: sorts by CPU, switches to memory on m, and q leaves the terminal as it was', async () => {
+    const a = app({ Procfile: 'busy: while :; do :; done\nmem: sh ./mem.sh\n', 'mem.sh': HOLD_MEMORY });
+    await startDaemon(a);
+    const server = `pc-top-${process.pid}`;
+    const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+    // After top, the shell reports its exit status and whether the terminal is back in canonical mode.
+    const shell = `${process.execPath} -- ${CLI} top -r ${a.root}; echo "exit=$?"; stty -a | grep -q ' icanon' && echo canonical; sleep 120`;
+    try {
+      tmux('new-session', '-d', '-s', 'top', '-x', '120', '-y', '20', 'sh', '-c', shell);
+      const screen = (): string => tmux('capture-pane', '-p', '-t', 'top');
+      const rowOrder = (text: string): string[] => [...text.matchAll(/^\S+ +(busy\.1|mem\.1) /gm)].map((m) => m[1] ?? '');
+      const first = await waitFor(
+        () => {
+          const text = screen();
+          return /busy\.1 +running +\d+ +[1-9]\d*\.\d/.test(text) ? text : undefined;
+        },
+        20000,
+        'top to show busy.1 using CPU',
+      );
+      assert.match(first, /sorted by CPU/);
+      assert.deepEqual(rowOrder(first), ['busy.1', 'mem.1'], first);
+      assert.equal(tmux('display-message', '-p', '-t', 'top', '#{alternate_on} #{cursor_flag}').trim(), '1 0', 'alternate screen, no cursor');
+      tmux('send-keys', '-t', 'top', 'm');
+      const byMemory = await waitFor(() => {
+        const text = screen();
+        return text.includes('sorted by memory') ? text : undefined;
+      }, 5000, 'top to sort by memory');
+      assert.deepEqual(rowOrder(byMemory), ['mem.1', 'busy.1'], byMemory);
+      tmux('send-keys', '-t', 'top', 'q');
+      const after = await waitFor(() => {
+        const text = screen();
+        return text.includes('canonical') ? text : undefined;
+      }, 5000, 'top to quit and the terminal to be canonical again');
+      assert.match(after, /^exit=0$/m);
+      assert.doesNotMatch(after, /procodile top/, 'the alternate screen was left');
+      assert.equal(tmux('display-message', '-p', '-t', 'top', '#{alternate_on} #{cursor_flag}').trim(), '0 1', 'normal screen, cursor shown');
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // Already gone.
+      }
+      await stopAll(a);
     }
   });
 });
