@@ -79,6 +79,7 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     ...(merged.execPrefix === undefined ? {} : { execPrefix: merged.execPrefix }),
     env: merged.env,
     ...(merged.secretEnv === undefined ? {} : { secretEnv: merged.secretEnv }),
+    ...(merged.metricsAddress === undefined ? {} : { metricsAddress: merged.metricsAddress }),
     processes: entries.value.map((entry, index) => buildProcess(entry, index, merged, root, logRoot)),
     loadedAt: Math.floor(now() / 1000),
   });

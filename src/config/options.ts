@@ -12,6 +12,7 @@ import type { NetworkProtocol, RestartMode } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
 import { parseMemorySize } from './memory-size.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
 import { appNameProblem, processNameProblem } from './process-name.js';
 import { keyLines, lineOf, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
@@ -50,6 +51,7 @@ export interface AppOptions {
   env: Record<string, string>;
   /** More env names whose values status masks (README: control socket). */
   secretEnv?: string[];
+  metricsAddress?: ListenAddress;
   processes: Record<string, ProcessOptions>;
 }
 
@@ -106,6 +108,14 @@ const memorySize = () => {
     v.union([v.string(message), v.number(message)], message),
     v.check((value) => parseMemorySize(value) !== undefined, message),
     v.transform((value) => parseMemorySize(value) ?? 0),
+  );
+};
+const listenAddress = () => {
+  const message = expected('an address to listen on such as 127.0.0.1:9100 (or a port: loopback only)');
+  return v.pipe(
+    v.union([v.string(message), v.number(message)], message),
+    v.check((value) => parseListenAddress(value) !== undefined, message),
+    v.transform((value) => parseListenAddress(value) ?? { host: '127.0.0.1', port: 0 }),
   );
 };
 const envMap = () =>
@@ -181,6 +191,7 @@ const TOP_ENTRIES = {
   exec_prefix: v.nullish(text()),
   stop_timeout: v.nullish(seconds()),
   env: v.nullish(envMap()),
+  metrics_address: v.nullish(listenAddress()),
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
     v.record(
@@ -274,6 +285,7 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     stopTimeout: raw.stop_timeout ?? undefined,
     env: raw.env ?? {},
     secretEnv: raw.secret_env ?? undefined,
+    metricsAddress: raw.metrics_address ?? undefined,
     processes,
   };
   return ok({ path: file.path, options, processLines });

@@ -10,7 +10,9 @@ export type IssueType =
   /** procodile addition: a process left an instance's group (setsid) and outlived its stop. */
   | 'escaped_process'
   /** procodile addition: an instance stayed above its max_memory and was restarted. */
-  | 'memory_limit_exceeded';
+  | 'memory_limit_exceeded'
+  /** procodile addition: metrics_address could not be listened on (its process name is `metrics_address`). */
+  | 'metrics_listener_failed';
 
 export interface RuntimeIssue {
   key: string;

@@ -23,6 +23,8 @@ import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
 import { OVER_LIMIT_SAMPLES, Sampler } from './sampler.js';
 import { formatMemorySize } from '../config/memory-size.js';
+import { MetricsEndpoint } from './metrics-endpoint.js';
+import { renderMetrics } from './metrics-text.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
@@ -62,6 +64,7 @@ export class Supervisor {
   readonly scheduler: Scheduler;
   readonly proxy: TcpProxy;
   readonly sampler: Sampler;
+  readonly metrics: MetricsEndpoint;
   startedAt?: number;
   #tag?: string;
   readonly #clock: Clock;
@@ -131,6 +134,28 @@ export class Supervisor {
       maxMemoryOf: (i) => this.definitionOf(i)?.maxMemory,
       onOverLimit: (i, rssBytes, limitBytes) => void this.#replaceOverMemory(i, rssBytes, limitBytes),
     });
+    this.metrics = new MetricsEndpoint({
+      render: () =>
+        renderMetrics({
+          appName: this.config.appName,
+          startedAt: this.startedAt,
+          entries: this.table.entries(),
+          usage: (i) => this.sampler.usage(i),
+          history: (name) => this.scheduler.history(name),
+        }),
+      onListening: (address) => {
+        this.#log(`Serving metrics on http://${address}/metrics`);
+        this.issues.resolve('metrics_listener_failed', 'metrics_address');
+      },
+      onBindFailed: (address, reason) => {
+        this.#log(`Cannot serve metrics on ${address}: ${reason}`);
+        this.issues.report(
+          'metrics_listener_failed',
+          'metrics_address',
+          `The metrics listener cannot listen on ${address}: ${reason}. Change metrics_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`,
+        );
+      },
+    });
   }
 
   /** max_memory: the instance is replaced as a term-start restart would (README, "Seeing what runs"). */
@@ -186,6 +211,7 @@ export class Supervisor {
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
     restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper, this.#ops, this.#clock.now());
+    await this.metrics.sync(this.config.metricsAddress);
     if (this.options.proxy) {
       this.#log('Proxy is enabled');
       await this.proxy.sync(this.#longRunning().map((e) => e.definition));
@@ -245,6 +271,7 @@ export class Supervisor {
     const changes = applyReload(this.table, this.issues, previous, this.config, (m) => this.#log(m));
     this.scheduler.sync();
     if (this.options.proxy) void this.proxy.sync(this.#longRunning().map((e) => e.definition));
+    void this.metrics.sync(this.config.metricsAddress);
     return { ok: true, value: { ok: true, changes } };
   }
 
@@ -398,6 +425,7 @@ export class Supervisor {
     this.sampler.stop();
     this.scheduler.close();
     void this.proxy.close();
+    void this.metrics.close();
     this.#saveRecord();
     this.options.onShutdown();
   }

@@ -1,7 +1,8 @@
 // Seeing what runs, end to end: CPU and memory of real process groups in `status`, and
 // max_memory replacing an instance that stays above its limit.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { appsCleanedAfterEach, CLI, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll } from '../helpers/supervisor.js';
@@ -130,5 +131,97 @@ describe('top', () => {
       }
       await stopAll(a);
     }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+async function scrape(port: number): Promise<{ status: number; type: string; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.text() };
+}
+
+/** promtool's verdict on a scrape: its problems, or '' when there are none. */
+function promtool(body: string): string {
+  const run = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  assert.equal(run.error, undefined, 'promtool must be installed (scripts/install-test-tools.sh)');
+  return run.status === 0 ? '' : `${run.stdout}${run.stderr}`;
+}
+
+describe('metrics_address', () => {
+  it('serves Prometheus metrics that promtool accepts, through start, restart and stop; a taken port is an issue, not a failure', async () => {
+    const port = await freePort();
+    const options = `metrics_address: 127.0.0.1:${port}\nprocesses:\n  web:\n    quantity: 2\n`;
+    const a = app({ Procfile: 'web: sleep 300\nbusy: while :; do :; done\n', 'Procfile.options': options });
+    const b = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': options });
+    await startDaemon(a);
+    let scraping = true;
+    const scrapes: { status: number; body: string }[] = [];
+    const scraper = (async () => {
+      while (scraping) {
+        try {
+          scrapes.push(await scrape(port));
+        } catch {
+          // Between the supervisor's exit and the end of the loop nobody listens.
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      const sampled = await waitFor(
+        async () => {
+          const { body } = await scrape(port);
+          return /^procodile_instance_resident_memory_bytes\{app="[^"]+",process="busy",instance="busy\.1"\} [1-9]/m.test(body) ? body : undefined;
+        },
+        15000,
+        'a sample of busy.1 in the metrics',
+      );
+      assert.equal(promtool(sampled), '');
+      const first = await scrape(port);
+      assert.equal(first.status, 200);
+      assert.match(first.type, /^text\/plain; version=0\.0\.4/);
+      assert.match(sampled, /^procodile_instance_up\{app="[^"]+",process="web",instance="web\.2"\} 1$/m);
+      assert.match(sampled, /^procodile_instance_ready\{app="[^"]+",process="web",instance="web\.1"\} 1$/m);
+      assert.match(sampled, /^procodile_instance_cpu_seconds_total\{app="[^"]+",process="busy",instance="busy\.1"\} [\d.]+$/m);
+      assert.match(sampled, /^procodile_instance_respawns\{app="[^"]+",process="web",instance="web\.1"\} 0$/m);
+      assert.match(sampled, /^# TYPE procodile_instance_cpu_seconds_total counter$/m);
+
+      // Same port, second application: it runs, and says why it has no metrics.
+      await startDaemon(b);
+      const issues = (await status(b)).runtime_issues;
+      assert.ok(issues.some((i) => i.type === 'metrics_listener_failed' && i.message.includes(`127.0.0.1:${port}`)), JSON.stringify(issues));
+      assert.equal(instancesOf(await status(b), 'web')[0]?.status, 'running');
+      await stopAll(b);
+
+      const restarted = await cli(a, ['restart', '-p', 'web']);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      const afterRestart = await scrape(port);
+      assert.match(afterRestart.body, /instance="web\.3"\} 1$/m);
+      assert.equal(promtool(afterRestart.body), '');
+      const killed = instancesOf(await status(a), 'busy')[0]?.pid;
+      process.kill(killed!, 'SIGKILL');
+      const exited = await waitFor(async () => {
+        const { body } = await scrape(port);
+        return /^procodile_instance_last_exit_status\{app="[^"]+",process="busy",instance="busy\.1"\} 137$/m.test(body) ? body : undefined;
+      }, 10000, 'busy.1 last exit status 137 (SIGKILL)');
+      assert.equal(promtool(exited), '');
+    } finally {
+      await stopAll(a);
+      scraping = false;
+      await scraper;
+    }
+    assert.ok(scrapes.length > 10, `scraped ${scrapes.length} times`);
+    assert.deepEqual(scrapes.filter((s) => s.status !== 200).map((s) => s.status), [], 'every answered scrape succeeded');
+    const distinct = [...new Set(scrapes.map((s) => s.body.replace(/ [\d.e+-]+$/gm, ' 0')))];
+    for (const body of distinct) assert.equal(promtool(body), '', body);
   });
 });
