@@ -21,10 +21,7 @@ import { matchesSelector, parseSelector } from './selectors.js';
 import { buildStatus, instanceJson } from './status-report.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
-import { OVER_LIMIT_SAMPLES, Sampler } from './sampler.js';
-import { formatMemorySize } from '../config/memory-size.js';
-import { MetricsEndpoint } from './metrics-endpoint.js';
-import { renderMetrics } from './metrics-text.js';
+import { Observation } from './observation.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 
 /** The periodic pass (spec 6.3); exits are seen at once through exit events (D4). */
@@ -63,8 +60,7 @@ export class Supervisor {
   readonly lifecycle: Lifecycle;
   readonly scheduler: Scheduler;
   readonly proxy: TcpProxy;
-  readonly sampler: Sampler;
-  readonly metrics: MetricsEndpoint;
+  readonly observation: Observation;
   startedAt?: number;
   #tag?: string;
   readonly #clock: Clock;
@@ -127,58 +123,19 @@ export class Supervisor {
         this.issues.report('proxy_listener_failed', name, `The proxy for '${name}' cannot listen on ${address}: ${reason}. Change proxy_port or proxy_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`),
       onBindSucceeded: (name) => this.issues.resolve('proxy_listener_failed', name),
     });
-    this.sampler = new Sampler({
+    this.observation = new Observation({
       ops,
       clock: this.#clock,
-      instances: () => this.table.allInstances(),
-      maxMemoryOf: (i) => this.definitionOf(i)?.maxMemory,
-      onOverLimit: (i, rssBytes, limitBytes) => void this.#replaceOverMemory(i, rssBytes, limitBytes),
+      table: this.table,
+      lifecycle: this.lifecycle,
+      scheduler: this.scheduler,
+      issues: this.issues,
+      logger: options.logger,
+      config: () => this.config,
+      startedAt: () => this.startedAt,
+      shuttingDown: () => this.#shuttingDown,
+      suggest: (command) => suggestCommand(this.config, options.cwd, command),
     });
-    this.metrics = new MetricsEndpoint({
-      render: () =>
-        renderMetrics({
-          appName: this.config.appName,
-          startedAt: this.startedAt,
-          entries: this.table.entries(),
-          usage: (i) => this.sampler.usage(i),
-          history: (name) => this.scheduler.history(name),
-        }),
-      onListening: (address) => {
-        this.#log(`Serving metrics on http://${address}/metrics`);
-        this.issues.resolve('metrics_listener_failed', 'metrics_address');
-      },
-      onBindFailed: (address, reason) => {
-        this.#log(`Cannot serve metrics on ${address}: ${reason}`);
-        this.issues.report(
-          'metrics_listener_failed',
-          'metrics_address',
-          `The metrics listener cannot listen on ${address}: ${reason}. Change metrics_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`,
-        );
-      },
-    });
-  }
-
-  /** max_memory: the instance is replaced as a term-start restart would (README, "Seeing what runs"). */
-  async #replaceOverMemory(instance: Instance, rssBytes: number, limitBytes: number): Promise<void> {
-    const entry = this.table.get(instance.processName);
-    if (entry === undefined || instance.state.name !== 'running' || this.#shuttingDown) return;
-    const what = `${instance.description} used ${formatMemorySize(rssBytes)}, above max_memory (${formatMemorySize(limitBytes)}), for ${OVER_LIMIT_SAMPLES} samples in a row`;
-    this.options.logger.log(instance.description, `${what}: restarting it`, entry.definition.color);
-    const at = new Date(this.#clock.now()).toISOString();
-    this.issues.report(
-      'memory_limit_exceeded',
-      entry.definition.name,
-      `${what} and was restarted at ${at}. Look for a leak or raise max_memory; \`${suggestCommand(this.config, this.options.cwd, `restart -p ${entry.definition.name}`)}\` clears this.`,
-    );
-    const id = this.table.reserveId(entry);
-    const port = instance.port;
-    await this.lifecycle.stop(instance);
-    if (this.#shuttingDown || entry.removed) return;
-    const replacement = this.table.newInstance(entry, id);
-    replacement.port = port;
-    if (!(await this.lifecycle.start(entry.definition, replacement)) && replacement.state.name === 'failed') {
-      this.table.removeInstance(replacement);
-    }
   }
 
   #scheduled(): ProcessEntry[] {
@@ -211,7 +168,7 @@ export class Supervisor {
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
     restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper, this.#ops, this.#clock.now());
-    await this.metrics.sync(this.config.metricsAddress);
+    await this.observation.listen();
     if (this.options.proxy) {
       this.#log('Proxy is enabled');
       await this.proxy.sync(this.#longRunning().map((e) => e.definition));
@@ -228,7 +185,7 @@ export class Supervisor {
     this.startedAt = Math.floor(this.#clock.now() / 1000);
     this.#timers.push(this.#clock.setInterval(() => this.#supervisePass(), SUPERVISE_INTERVAL_MS));
     this.#timers.push(this.#clock.setInterval(() => this.#checkAdopted(), ADOPTED_CHECK_MS));
-    this.sampler.start();
+    this.observation.sampler.start();
     this.#checkStopWhenNone();
   }
 
@@ -271,7 +228,7 @@ export class Supervisor {
     const changes = applyReload(this.table, this.issues, previous, this.config, (m) => this.#log(m));
     this.scheduler.sync();
     if (this.options.proxy) void this.proxy.sync(this.#longRunning().map((e) => e.definition));
-    void this.metrics.sync(this.config.metricsAddress);
+    void this.observation.listen();
     return { ok: true, value: { ok: true, changes } };
   }
 
@@ -325,9 +282,7 @@ export class Supervisor {
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.process_names?.map(parseSelector);
     this.scheduler.enable(request.process_names);
-    for (const e of this.#longRunning()) {
-      if (selectors === undefined || selectors.some((s) => s.name === e.definition.name)) this.issues.resolve('memory_limit_exceeded', e.definition.name);
-    }
+    this.observation.restarted(this.#longRunning().map((e) => e.definition.name).filter((n) => selectors === undefined || selectors.some((s) => s.name === n)));
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const { changes, warnings } = await restartInstances({
       app: this.config,
@@ -363,7 +318,7 @@ export class Supervisor {
 
   json(instance: Instance): InstanceJson {
     const definition = this.table.get(instance.processName)?.definition;
-    return instanceJson(instance, definition, this.options.foreground, this.sampler.usage(instance), this.#clock.now());
+    return instanceJson(instance, definition, this.options.foreground, this.observation.sampler.usage(instance), this.#clock.now());
   }
 
   definitionOf(instance: Instance): ProcessDefinition | undefined {
@@ -422,10 +377,9 @@ export class Supervisor {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     for (const timer of this.#timers) this.#clock.clear(timer);
-    this.sampler.stop();
     this.scheduler.close();
     void this.proxy.close();
-    void this.metrics.close();
+    this.observation.close();
     this.#saveRecord();
     this.options.onShutdown();
   }

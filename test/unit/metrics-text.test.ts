@@ -20,7 +20,7 @@ const metricsOf = (supervisor: Supervisor, appName = supervisor.config.appName):
     appName,
     startedAt: supervisor.startedAt,
     entries: supervisor.table.entries(),
-    usage: (i) => supervisor.sampler.usage(i),
+    usage: (i) => supervisor.observation.sampler.usage(i),
     history: (name) => supervisor.scheduler.history(name),
   });
 

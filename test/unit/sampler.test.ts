@@ -71,7 +71,7 @@ describe('sampler: CPU and memory of a process group', () => {
     // 100 ticks (1 s) in 5 s: 20 %; the exited child's 400 earlier ticks are not counted again.
     assert.equal(h.supervisor.json(web).cpu_percent, 20);
     assert.equal(h.supervisor.json(web).rss_bytes, 2 * MB);
-    assert.equal(h.supervisor.sampler.usage(web)?.cpuSeconds, 5, '4 s seen at the start, 1 s since');
+    assert.equal(h.supervisor.observation.sampler.usage(web)?.cpuSeconds, 5, '4 s seen at the start, 1 s since');
   });
 
   it('does not count a process that joined the group already old as new work', async () => {
