@@ -45,7 +45,10 @@ export class Observation {
       clock: host.clock,
       instances: () => host.table.allInstances(),
       maxMemoryOf: (i) => host.table.get(i.processName)?.definition.maxMemory,
-      onOverLimit: (i, rssBytes, limitBytes) => void this.#replaceOverMemory(i, rssBytes, limitBytes),
+      onOverLimit: (i, rssBytes, limitBytes) =>
+        void this.#replaceOverMemory(i, rssBytes, limitBytes).catch((error: unknown) =>
+          host.logger.log(i.description, `Could not replace it: ${(error as Error).message}`),
+        ),
     });
     this.metrics = new MetricsEndpoint({
       render: () =>

@@ -79,7 +79,15 @@ export class Sampler {
   start(): void {
     if (this.#timer !== undefined) return;
     this.sample();
-    this.#timer = this.#host.clock.setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
+    this.#timer = this.#host.clock.setInterval(() => {
+      // A sample that fails (an odd /proc) is skipped: the next one may work, and the
+      // supervisor must not stop for it.
+      try {
+        this.sample();
+      } catch {
+        return;
+      }
+    }, SAMPLE_INTERVAL_MS);
   }
 
   stop(): void {
