@@ -163,20 +163,22 @@ describe('metrics_address', () => {
     const options = `metrics_address: 127.0.0.1:${port}\nprocesses:\n  web:\n    quantity: 2\n`;
     const a = app({ Procfile: 'web: sleep 300\nbusy: while :; do :; done\n', 'Procfile.options': options });
     const b = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': options });
-    await startDaemon(a);
     let scraping = true;
     const scrapes: { status: number; body: string }[] = [];
+    // Scraping from before the start to after the stop: nobody listens before the supervisor
+    // opens the port or after it exits, and every scrape answered in between must be valid.
     const scraper = (async () => {
       while (scraping) {
         try {
           scrapes.push(await scrape(port));
         } catch {
-          // Between the supervisor's exit and the end of the loop nobody listens.
+          // Not listening (yet, or any more).
         }
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
     try {
+      await startDaemon(a);
       const sampled = await waitFor(
         async () => {
           const { body } = await scrape(port);
