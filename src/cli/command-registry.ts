@@ -20,6 +20,7 @@ const LOADERS = {
   status: () => import('./commands/status.js').then((m) => m.statusCommand),
   stop: () => import('./commands/stop.js').then((m) => m.stopCommand),
   systemd: () => import('./commands/systemd.js').then((m) => m.systemdCommand),
+  top: () => import('./commands/top.js').then((m) => m.topCommand),
 } satisfies Record<string, () => Promise<Command>>;
 
 export type CommandName = keyof typeof LOADERS;

@@ -92,6 +92,7 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
     processes,
     ...(merged.releaseCommand === undefined ? {} : { releaseCommand: merged.releaseCommand }),
     ...(merged.proxy === undefined ? {} : { proxy: merged.proxy }),
+    ...(merged.metricsAddress === undefined ? {} : { metricsAddress: merged.metricsAddress }),
     loadedAt: Math.floor(now() / 1000),
   });
 }
@@ -159,6 +160,7 @@ function buildProcess(
     ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
     ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
     ...(options.restartOnDeploy === undefined ? {} : { restartOnDeploy: options.restartOnDeploy }),
+    ...(options.maxMemory === undefined ? {} : { maxMemory: options.maxMemory }),
   };
 }
 

@@ -11,6 +11,8 @@ import { fail, ok, type Result } from '../errors.js';
 import type { NetworkProtocol, ReadyCheck, RestartMode } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
+import { parseMemorySize } from './memory-size.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
 import { appNameProblem, processNameProblem } from './process-name.js';
 import { keyLines, lineOf, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
@@ -40,6 +42,8 @@ export interface ProcessOptions {
   drainTimeout?: number;
   dependsOn?: string[];
   restartOnDeploy?: boolean;
+  /** Bytes. */
+  maxMemory?: number;
   env: Record<string, string>;
 }
 
@@ -62,6 +66,7 @@ export interface AppOptions {
   secretEnv?: string[];
   releaseCommand?: string;
   proxy?: boolean;
+  metricsAddress?: ListenAddress;
   processes: Record<string, ProcessOptions>;
 }
 
@@ -137,6 +142,22 @@ const keepCount = () => {
   return v.pipe(v.number(message), v.integer(message), v.minValue(0, message), v.maxValue(MAX_LOG_KEEP, message));
 };
 const flag = () => v.boolean(expected('true or false'));
+const memorySize = () => {
+  const message = expected('a memory size such as 512M or 2G');
+  return v.pipe(
+    v.union([v.string(message), v.number(message)], message),
+    v.check((value) => parseMemorySize(value) !== undefined, message),
+    v.transform((value) => parseMemorySize(value) ?? 0),
+  );
+};
+const listenAddress = () => {
+  const message = expected('an address to listen on such as 127.0.0.1:9100 (or a port: loopback only)');
+  return v.pipe(
+    v.union([v.string(message), v.number(message)], message),
+    v.check((value) => parseListenAddress(value) !== undefined, message),
+    v.transform((value) => parseListenAddress(value) ?? { host: '127.0.0.1', port: 0 }),
+  );
+};
 const envMap = () =>
   v.pipe(
     v.record(
@@ -232,6 +253,7 @@ const PROCESS_ENTRIES = {
   drain_timeout: v.nullish(v.pipe(v.number(expected('a number of seconds')), v.finite(expected('a number of seconds')), v.minValue(0, expected('a number of seconds >= 0')))),
   depends_on: v.nullish(v.array(v.pipe(text('a process name'), v.nonEmpty(expected('a process name'))), expected('a list of process names'))),
   restart_on_deploy: v.nullish(v.boolean(expected('true or false'))),
+  max_memory: v.nullish(memorySize()),
   env: v.nullish(envMap()),
 };
 
@@ -253,6 +275,7 @@ const TOP_ENTRIES = {
   env: v.nullish(envMap()),
   release_command: v.nullish(v.pipe(text('a command'), v.nonEmpty(expected('a non-empty command')))),
   proxy: v.nullish(v.boolean(expected('true or false'))),
+  metrics_address: v.nullish(listenAddress()),
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
     v.record(
@@ -339,6 +362,7 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
       drainTimeout: entry?.drain_timeout ?? undefined,
       dependsOn: entry?.depends_on ?? undefined,
       restartOnDeploy: entry?.restart_on_deploy ?? undefined,
+      maxMemory: entry?.max_memory ?? undefined,
       env: entry?.env ?? {},
     };
   }
@@ -360,6 +384,7 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     secretEnv: raw.secret_env ?? undefined,
     releaseCommand: raw.release_command ?? undefined,
     proxy: raw.proxy ?? undefined,
+    metricsAddress: raw.metrics_address ?? undefined,
     processes,
   };
   return ok({ path: file.path, options, processLines });

@@ -1,5 +1,6 @@
 // The validated, fully resolved configuration of one application. Everything here is plain
 // data: paths are absolute, defaults are applied, signal names are normalised.
+import type { ListenAddress } from './listen-address.js';
 
 export type RestartMode = 'term-start' | 'start-term' | 'usr1' | 'usr2';
 export type NetworkProtocol = 'tcp' | 'udp';
@@ -69,6 +70,8 @@ export interface ProcessDefinition {
   dependsOn?: readonly string[];
   /** False: a bare `restart` leaves it alone; `restart -p NAME` still restarts it. */
   restartOnDeploy?: boolean;
+  /** Bytes: an instance whose group stays above this is replaced (README.md, "Seeing what runs"). */
+  maxMemory?: number;
 }
 
 export interface AppConfig {
@@ -95,6 +98,8 @@ export interface AppConfig {
   env: Record<string, string>;
   /** Env names marked secret with `secret_env:`, masked in status. */
   secretEnv?: readonly string[];
+  /** Where the supervisor serves Prometheus metrics; off when absent (README.md, "Seeing what runs"). */
+  metricsAddress?: ListenAddress;
   processes: ProcessDefinition[];
   /** Runs once before `start` starts anything and before `restart` touches anything. */
   releaseCommand?: string;

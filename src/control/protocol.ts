@@ -20,6 +20,11 @@ export interface InstanceJson {
   foreground: boolean;
   /** procodile addition: whether the last stop needed SIGKILL. */
   forced?: boolean;
+  /** procodile additions, from the last sample of the instance's process group (null: not sampled yet). */
+  cpu_percent?: number | null;
+  rss_bytes?: number | null;
+  /** Seconds since this run started; null when it is not running. */
+  uptime?: number | null;
 }
 
 export interface ProcessJson {

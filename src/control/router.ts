@@ -4,14 +4,13 @@
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Instance } from '../supervisor/instance.js';
 import type { InstanceJson, Replies, Request } from './protocol.js';
-import { buildStatus, instanceJson } from './status-reply.js';
+import { buildStatus, supervisorView } from './status-reply.js';
 
 export type Router = (request: Request) => Promise<Replies[Request['command']]>;
 
 /** Answers requests once `ready` resolves: the first reply already describes start-up's work. */
 export function createRouter(supervisor: Supervisor, ready: Promise<void>): Router {
-  const view = (instance: Instance): InstanceJson =>
-    instanceJson(instance, supervisor.definitionOf(instance), supervisor.options.foreground);
+  const view = (instance: Instance): InstanceJson => supervisorView(supervisor, instance);
   return async (request) => {
     await ready;
     switch (request.command) {

@@ -8,6 +8,7 @@ import { isLeaving } from '../supervisor/instance-state.js';
 import type { ProcessEntry } from '../supervisor/process-table.js';
 import type { JobHistory } from '../supervisor/scheduler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import type { InstanceUsage } from '../supervisor/sampler.js';
 
 /** What status shows instead of a secret value. */
 export const MASK = '********';
@@ -38,8 +39,14 @@ export function maskedEnv(env: Record<string, string>, secretNames: readonly str
   return shown;
 }
 
-export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean): InstanceJson {
+/** An instance as the supervisor reports it now: its JSON with the latest usage sample. */
+export function supervisorView(supervisor: Supervisor, instance: Instance, definition = supervisor.definitionOf(instance)): InstanceJson {
+  return instanceJson(instance, definition, supervisor.options.foreground, supervisor.observation.sampler.usage(instance), supervisor.now());
+}
+
+export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean, usage?: InstanceUsage, nowMs = Date.now()): InstanceJson {
   const now = Math.floor(Date.now() / 1000);
+  const startedAt = instance.state.name === 'running' ? instance.startedAt : undefined;
   return {
     description: instance.description,
     pid: instance.pid ?? null,
@@ -55,6 +62,9 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
       instance.readyAtMs === undefined || instance.process === undefined
         ? null
         : Math.round((instance.readyAtMs - instance.process.startedAtMs) / 100) / 10,
+    cpu_percent: usage?.cpuPercent ?? null,
+    rss_bytes: usage?.rssBytes ?? null,
+    uptime: startedAt === undefined ? null : Math.max(0, Math.floor(nowMs / 1000) - startedAt),
   };
 }
 
@@ -110,7 +120,7 @@ export function buildStatus(supervisor: Supervisor): StatusReply {
   const config = supervisor.config;
   const entries = supervisor.table.entries();
   const instances: Record<string, InstanceJson[]> = {};
-  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => instanceJson(i, entry.definition, supervisor.options.foreground));
+  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => supervisorView(supervisor, i, entry.definition));
   const reply: StatusReply = {
     version: supervisor.options.version,
     messages: entries.flatMap(messagesFor),

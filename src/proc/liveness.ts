@@ -12,7 +12,12 @@ export interface ProcStat {
 
 const STAT_BUFFER = Buffer.alloc(4096);
 
-export function readProcStat(pid: number): ProcStat | undefined {
+/**
+ * The fields of /proc/PID/stat after the command name, from field 3 (state) on: field N of
+ * proc(5) is at index N - 3. The command name may contain spaces and parentheses, so the
+ * fields start after the last ')'.
+ */
+export function readStatFields(pid: number): string[] | undefined {
   let text: string;
   try {
     const fd = openSync(`/proc/${pid}/stat`, 'r');
@@ -27,11 +32,14 @@ export function readProcStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined;
   }
-  // comm may contain spaces and parentheses: the fields start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0] ?? '?';
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  const fields = readStatFields(pid);
+  if (fields === undefined) return undefined;
   return {
-    state,
+    state: fields[0] ?? '?',
     ppid: Number(fields[1]),
     pgid: Number(fields[2]),
     startTime: Number(fields[19]),

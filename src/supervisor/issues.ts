@@ -12,7 +12,11 @@ export type IssueType =
   /** procodile addition: a new instance did not pass its ready check in time and was stopped. */
   | 'instance_not_ready'
   /** procodile addition: release_command failed, so nothing was started or restarted. */
-  | 'release_failed';
+  | 'release_failed'
+  /** procodile addition: an instance stayed above its max_memory and was restarted. */
+  | 'memory_limit_exceeded'
+  /** procodile addition: metrics_address could not be listened on (its process name is `metrics_address`). */
+  | 'metrics_listener_failed';
 
 export interface RuntimeIssue {
   key: string;

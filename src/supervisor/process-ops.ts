@@ -5,6 +5,7 @@ import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat, type ProcSta
 import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
 import { describeCommand, isPartOfInstance, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
 import { readPidFile, removePidFile, writePidFile } from '../runtime/pid-files.js';
+import { sampleProcesses, type ProcessUsage } from '../proc/process-usage.js';
 import { spawnProcess, type SpawnOutcome, type SpawnSpec } from './spawn-instance.js';
 
 export interface ProcessOps {
@@ -23,6 +24,8 @@ export interface ProcessOps {
   isPartOfInstance(candidate: number, pid: number | undefined, pgid: number | undefined): boolean;
   /** Every live process, for the group and descendant checks that need the whole tree. */
   snapshot(): ProcessFacts[];
+  /** Every live process with its CPU time and resident memory, for the sampler. */
+  sampleProcesses(): ProcessUsage[];
   describeCommand(pid: number): string;
   /** The boot clock in the unit of process start times. */
   ticksSinceBoot(): number | undefined;
@@ -41,6 +44,7 @@ export const systemProcessOps: ProcessOps = {
   groupHasLiveMembers,
   isPartOfInstance: (candidate, pid, pgid) => isPartOfInstance(candidate, pid, pgid, ownProcessGroup()),
   snapshot: snapshotProcesses,
+  sampleProcesses,
   describeCommand,
   ticksSinceBoot,
   readPidFile,

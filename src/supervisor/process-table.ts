@@ -36,6 +36,7 @@ const OPTION_NAMES: [keyof ProcessDefinition, string][] = [
   ['randomDelay', 'random_delay'],
   ['env', 'env'],
   ['stopTimeout', 'stop_timeout'],
+  ['maxMemory', 'max_memory'],
 ];
 
 function changedOptions(before: ProcessDefinition, after: ProcessDefinition): string[] {

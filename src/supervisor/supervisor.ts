@@ -19,6 +19,7 @@ import { excessInstances, restartInstances, type RestartChange } from './restart
 import { matchesSelector, parseSelector } from './selectors.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
+import { Observation } from './observation.js';
 import { TcpProxy } from '../proxy/tcp-proxy.js';
 import { dependencyLevels } from '../config/dependencies.js';
 import { systemProbes, type ReadinessProbes } from './readiness.js';
@@ -107,6 +108,7 @@ export class Supervisor {
   readonly lifecycle: Lifecycle;
   readonly scheduler: Scheduler;
   readonly proxy: TcpProxy;
+  readonly observation: Observation;
   startedAt?: number;
   #tag?: string;
   readonly #clock: Clock;
@@ -173,6 +175,19 @@ export class Supervisor {
         this.issues.report('proxy_listener_failed', name, `The proxy for '${name}' cannot listen on ${address}: ${reason}. Change proxy_port or proxy_address, then run \`${suggestCommand(this.config, options.cwd, 'reload')}\`.`),
       onBindSucceeded: (name) => this.issues.resolve('proxy_listener_failed', name),
     });
+    this.observation = new Observation({
+      ops,
+      clock: this.#clock,
+      table: this.table,
+      lifecycle: this.lifecycle,
+      scheduler: this.scheduler,
+      issues: this.issues,
+      logger: options.logger,
+      config: () => this.config,
+      startedAt: () => this.startedAt,
+      shuttingDown: () => this.#shuttingDown,
+      suggest: (command) => suggestCommand(this.config, options.cwd, command),
+    });
   }
 
   /** A leaving proxied instance's connections may finish before its term signal. */
@@ -235,6 +250,7 @@ export class Supervisor {
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
     restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper, this.#ops, this.#clock.now());
+    await this.observation.listen();
     if (this.options.proxy) {
       this.#log('Proxy is enabled');
       await this.proxy.sync(this.#longRunning().map((e) => e.definition));
@@ -251,6 +267,7 @@ export class Supervisor {
     this.startedAt = Math.floor(this.#clock.now() / 1000);
     this.#timers.push(this.#clock.setInterval(() => this.#supervisePass(), SUPERVISE_INTERVAL_MS));
     this.#timers.push(this.#clock.setInterval(() => this.#checkAdopted(), ADOPTED_CHECK_MS));
+    this.observation.sampler.start();
     this.#checkStopWhenNone();
   }
 
@@ -302,6 +319,7 @@ export class Supervisor {
     const changes = applyReload(this.table, this.issues, previous, this.config, (m) => this.#log(m));
     this.scheduler.sync();
     if (this.options.proxy) void this.proxy.sync(this.#longRunning().map((e) => e.definition));
+    void this.observation.listen();
     return { ok: true, value: changes };
   }
 
@@ -376,6 +394,7 @@ export class Supervisor {
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.processNames?.map(parseSelector);
     this.scheduler.enable(request.processNames);
+    this.observation.restarted(this.#longRunning().map((e) => e.definition.name).filter((n) => selectors === undefined || selectors.some((s) => s.name === n)));
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const released = await this.#release();
     if (released !== undefined) {
@@ -421,6 +440,11 @@ export class Supervisor {
     const started = await this.#topUp(this.#longRunning());
     if (started.length === 0 && stopped.length === 0) this.#log('Process concurrency looks good');
     return { started: started.map(view), stopped };
+  }
+
+  /** The supervisor's clock, for what reports it (uptime). */
+  now(): number {
+    return this.#clock.now();
   }
 
   definitionOf(instance: Instance): ProcessDefinition | undefined {
@@ -481,6 +505,7 @@ export class Supervisor {
     for (const timer of this.#timers) this.#clock.clear(timer);
     this.scheduler.close();
     void this.proxy.close();
+    this.observation.close();
     this.#saveRecord();
     this.options.onShutdown();
   }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import type { ProcStat } from '../../src/proc/liveness.js';
 import type { ProcessFacts } from '../../src/proc/process-tree.js';
+import type { ProcessUsage } from '../../src/proc/process-usage.js';
 import type { ProcessOps } from '../../src/supervisor/process-ops.js';
 import type { SpawnOutcome, SpawnSpec } from '../../src/supervisor/spawn-instance.js';
 
@@ -19,6 +20,9 @@ export interface FakeProcess {
   alive: boolean;
   /** Ignores every signal but SIGKILL (and the ones a program handles: USR1, USR2, HUP). */
   ignoresTerm: boolean;
+  /** CPU time used so far (clock ticks) and resident memory, as the sampler reads them. */
+  cpuTicks: number;
+  rssBytes: number;
   child?: FakeChild;
 }
 
@@ -71,8 +75,8 @@ export class FakeProcessOps implements ProcessOps {
     return this.#add({ pid, ppid: fields.ppid ?? 1, pgid: fields.pgid ?? pid, command: fields.command ?? 'other', env: {} });
   }
 
-  #add(fields: Omit<FakeProcess, 'startTime' | 'alive' | 'ignoresTerm'>): FakeProcess {
-    const process: FakeProcess = { ...fields, startTime: this.#tick++, alive: true, ignoresTerm: false };
+  #add(fields: Omit<FakeProcess, 'startTime' | 'alive' | 'ignoresTerm' | 'cpuTicks' | 'rssBytes'>): FakeProcess {
+    const process: FakeProcess = { ...fields, startTime: this.#tick++, alive: true, ignoresTerm: false, cpuTicks: 0, rssBytes: 0 };
     this.processes.set(process.pid, process);
     return process;
   }
@@ -150,6 +154,10 @@ export class FakeProcessOps implements ProcessOps {
 
   snapshot(): ProcessFacts[] {
     return this.live().map(({ pid, ppid, pgid, startTime }) => ({ pid, ppid, pgid, startTime }));
+  }
+
+  sampleProcesses(): ProcessUsage[] {
+    return this.live().map(({ pid, ppid, pgid, startTime, cpuTicks, rssBytes }) => ({ pid, ppid, pgid, startTime, cpuTicks, rssBytes }));
   }
 
   describeCommand(pid: number): string {

@@ -26,23 +26,22 @@ void describe('command registry', () => {
 
 void describe('command behaviour', () => {
   void it('goes on with the pid directory on broken files for the commands that act on a running supervisor', () => {
-    assert.deepEqual(namesWhere((c) => c.brokenConfig === 'use-pid-directory'), ['kill', 'status', 'stop']);
+    assert.deepEqual(namesWhere((c) => c.brokenConfig === 'use-pid-directory'), ['kill', 'status', 'stop', 'top']);
     // These have the supervisor re-read the files, and it reports their errors itself.
     assert.deepEqual(namesWhere((c) => c.brokenConfig === 'supervisor-reports'), ['check_concurrency', 'reload', 'restart']);
   });
 
   void it('leaves the disk alone for the reading commands', () => {
-    assert.deepEqual(namesWhere((c) => !c.createsPidDirectory), ['check', 'export', 'systemd']);
+    assert.deepEqual(namesWhere((c) => !c.createsPidDirectory), ['check', 'export', 'systemd', 'top']);
   });
 
   void it('re-runs as the configured user except for the commands that only read the configuration', () => {
     assert.deepEqual(namesWhere((c) => !c.runsAsConfiguredUser), ['check', 'export']);
   });
 
-  void it('loads the application except for help and completion, and for check --all', () => {
+  void it('loads the application except for help and completion, and for check, status and top --all', () => {
     assert.deepEqual(namesWhere((c) => !c.loadsApp({})), ['completion', 'help']);
-    const check = COMMANDS.find((c) => c.name === 'check');
-    assert.equal(check?.loadsApp({ all: true }), false);
+    for (const name of ['check', 'status', 'top']) assert.equal(COMMANDS.find((c) => c.name === name)?.loadsApp({ all: true }), false, name);
   });
 
   void it('rejects stray words for start, stop and restart, and hands exec and run their command line', () => {

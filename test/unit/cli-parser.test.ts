@@ -42,7 +42,7 @@ function failure<T>(result: Result<T>, code: ErrorCode, message?: string): void 
 const noGlobals = { help: false, version: false };
 
 void describe('command table', () => {
-  void it('has every Procodile 2 command plus check, completion, export and systemd (scenario 6)', () => {
+  void it('has every Procodile 2 command plus check, completion, export, systemd and top (scenario 6)', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name).sort(),
       [
@@ -62,6 +62,7 @@ void describe('command table', () => {
         'status',
         'stop',
         'systemd',
+        'top',
       ],
     );
     assert.equal(COMMANDS.length, COMMAND_NAMES.length);

@@ -5,10 +5,26 @@ import { explainUnreachable } from '../../control/trust.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
 import { renderIssues } from '../issue-report.js';
+import { hostStatus } from '../host-status.js';
+import { renderHostStatus } from '../output/status-all-human.js';
 import { renderSimpleStatus, renderStatus } from '../output/status-human.js';
+import type { AppConfig } from '../../config/types.js';
 
-async function runStatus(ctx: CommandContext<typeof OPTIONS>): Promise<number> {
-  const { app, options: o, term } = ctx;
+/** Every configured application; exits 1 when any supervisor is not running or any configuration is broken. */
+async function runStatusAll(ctx: CommandContext<typeof OPTIONS, AppConfig | undefined>): Promise<number> {
+  const { options: o, term } = ctx;
+  const host = await hostStatus(ctx.env, ctx.cwd);
+  if (o.json) term.out(printableJson(JSON.stringify(host)));
+  else if (o.jsonPretty) term.out(printableJson(JSON.stringify(host, null, 2)));
+  else term.out(renderHostStatus(host, term.color));
+  return host.apps.every((a) => a.supervisor === 'running' && a.config_error === null) ? 0 : 1;
+}
+
+async function runStatus(ctx: CommandContext<typeof OPTIONS, AppConfig | undefined>): Promise<number> {
+  if (ctx.options.all) return runStatusAll(ctx);
+  const { options: o, term } = ctx;
+  const app = ctx.app;
+  if (app === undefined) return 1;
   const json = o.json || o.jsonPretty;
   if (!(await detectSupervisor(app)).running) {
     const why = explainUnreachable(app);
@@ -34,12 +50,13 @@ const OPTIONS = [
   { long: 'json', value: 'none', help: 'Print the status as JSON' },
   { long: 'json-pretty', value: 'none', help: 'Print the status as indented JSON' },
   { long: 'simple', value: 'none', help: 'Print a one-line summary of the status' },
+  { long: 'all', value: 'none', help: 'Every application listed in /etc/procodile (or PROCODILE_CONFIG)' },
 ] as const;
 
 export const statusCommand = defineCommand({
   name: 'status',
   description: 'Show the current status of processes',
   options: OPTIONS,
-  behaviour: { brokenConfig: 'use-pid-directory' },
+  behaviour: { brokenConfig: 'use-pid-directory', loadsApp: { unless: 'all' } },
   run: runStatus,
 });

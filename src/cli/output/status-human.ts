@@ -50,6 +50,39 @@ function colorOf(colors: Colors, name: string): (text: string) => string {
   return typeof fn === 'function' ? (fn as (t: string) => string) : (t) => t;
 }
 
+/** `3d4h`, `2h5m`, `7m12s`, `40s`: the two largest units are enough to read at a glance. */
+export function formatUptime(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d${h}h`;
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${s % 60}s`;
+  return `${s}s`;
+}
+
+/** `512.0M`, `1.2G`: resident memory as top shows it, in binary units. */
+export function formatBytes(bytes: number): string {
+  const units = ['K', 'M', 'G', 'T'];
+  let value = bytes / 1024;
+  let unit = 'K';
+  for (const next of units.slice(1)) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = next;
+  }
+  return `${value.toFixed(1)}${unit}`;
+}
+
+/** CPU, memory and uptime, once the supervisor has sampled the instance (blank before). */
+export function usageColumns(instance: InstanceJson): string {
+  if (instance.uptime === undefined || instance.uptime === null) return '';
+  const cpu = instance.cpu_percent === undefined || instance.cpu_percent === null ? '-' : `${instance.cpu_percent.toFixed(1)}%`;
+  const mem = instance.rss_bytes === undefined || instance.rss_bytes === null ? '-' : formatBytes(instance.rss_bytes);
+  return `   cpu:${cpu.padEnd(7)}   mem:${mem.padEnd(8)}   up:${formatUptime(instance.uptime)}`;
+}
+
 function instanceLine(instance: InstanceJson, paint: (t: string) => string): string {
   const status = instance.status.charAt(0).toUpperCase() + instance.status.slice(1);
   return (
@@ -59,7 +92,8 @@ function instanceLine(instance: InstanceJson, paint: (t: string) => string): str
     `   pid:${String(instance.pid ?? '-').padEnd(6)}` +
     `   respawns:${String(instance.respawns).padEnd(4)}` +
     `   port:${String(instance.port ?? '-').padEnd(6)}` +
-    `   tag:${instance.tag ?? '-'}`
+    `   tag:${instance.tag ?? '-'}` +
+    usageColumns(instance)
   );
 }
 

@@ -1,0 +1,78 @@
+// The HTTP listener of metrics_address: GET /metrics (or /) answers with the text format, on
+// the address the user chose. A bind failure is reported, never fatal: the supervisor goes on.
+import { createServer, type Server } from 'node:http';
+import { formatListenAddress, type ListenAddress } from '../config/listen-address.js';
+
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface MetricsEndpointHost {
+  render(): string;
+  onListening(address: string): void;
+  onBindFailed(address: string, reason: string): void;
+}
+
+export class MetricsEndpoint {
+  readonly #host: MetricsEndpointHost;
+  #server?: Server;
+  #address?: string;
+
+  constructor(host: MetricsEndpointHost) {
+    this.#host = host;
+  }
+
+  /** Listens on `address` (closing the old listener when it changed); none closes it. */
+  async sync(address: ListenAddress | undefined): Promise<void> {
+    const wanted = address === undefined ? undefined : formatListenAddress(address);
+    if (wanted === this.#address && (this.#server !== undefined || wanted === undefined)) return;
+    await this.close();
+    if (address === undefined || wanted === undefined) return;
+    this.#address = wanted;
+    const server = createServer((request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (path !== '/metrics' && path !== '/') {
+        response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
+        return;
+      }
+      let body: string;
+      try {
+        body = this.#host.render();
+      } catch (error) {
+        response.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${(error as Error).message}\n`);
+        return;
+      }
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    });
+    // Slow or idle clients must not hold sockets open forever.
+    server.requestTimeout = 10_000;
+    server.headersTimeout = 5_000;
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        this.#host.onBindFailed(wanted, error.code ?? error.message);
+        this.#server = undefined;
+        resolve();
+      });
+      server.listen({ host: address.host, port: address.port }, () => {
+        this.#server = server;
+        this.#host.onListening(wanted);
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    this.#address = undefined;
+    if (server === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
