@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as v from 'valibot';
 import { fail, ok, type Result } from '../errors.js';
-import type { NetworkProtocol, RestartMode } from './types.js';
+import type { NetworkProtocol, RestartMode, RestartPolicy } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
 import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
@@ -30,6 +30,11 @@ export interface ProcessOptions {
   at?: string;
   randomDelay?: number;
   stopTimeout?: number;
+  restart?: RestartPolicy;
+  minUptime?: number;
+  maxBackoff?: number;
+  onCrash?: string;
+  onFailure?: string;
   env: Record<string, string>;
 }
 
@@ -44,6 +49,8 @@ export interface AppOptions {
   consoleCommand?: string;
   execPrefix?: string;
   stopTimeout?: number;
+  onCrash?: string;
+  onFailure?: string;
   env: Record<string, string>;
   /** More env names whose values status masks (README: control socket). */
   secretEnv?: string[];
@@ -59,6 +66,7 @@ export interface OptionsFile {
 
 const RESTART_MODES: readonly RestartMode[] = ['term-start', 'start-term', 'usr1', 'usr2'];
 const NETWORK_PROTOCOLS: readonly NetworkProtocol[] = ['tcp', 'udp'];
+const RESTART_POLICIES: readonly RestartPolicy[] = ['always', 'on-failure', 'never'];
 /**
  * Instances of one process. Far above any real use, and low enough that a typo (`1e9`) cannot
  * fork the machine to death; the total over all processes is checked against the machine's
@@ -124,6 +132,19 @@ const signal = () => {
     v.transform((name): NodeJS.Signals => normaliseSignal(name) ?? 'SIGTERM'),
   );
 };
+const restartPolicy = () => {
+  const message = expected(`one of ${RESTART_POLICIES.join(', ')}`);
+  return v.pipe(
+    v.string(message),
+    v.check((policy) => RESTART_POLICIES.some((known) => known === policy), message),
+    v.transform((policy) => policy as RestartPolicy),
+  );
+};
+const hook = () => v.pipe(text('a shell command'), v.nonEmpty(expected('a non-empty shell command')));
+const secondsFrom0 = () => {
+  const message = expected('a number of seconds, 0 or more');
+  return v.pipe(v.number(message), v.finite(message), v.minValue(0, message));
+};
 const networkProtocol = () => {
   const message = "Invalid network_protocol '{raw}' at {path}: use tcp or udp";
   return v.pipe(
@@ -153,6 +174,11 @@ const PROCESS_ENTRIES = {
   ),
   random_delay: v.nullish(wholeNumber(0)),
   stop_timeout: v.nullish(seconds()),
+  restart: v.nullish(restartPolicy()),
+  min_uptime: v.nullish(secondsFrom0()),
+  max_backoff: v.nullish(seconds()),
+  on_crash: v.nullish(hook()),
+  on_failure: v.nullish(hook()),
   env: v.nullish(envMap()),
 };
 
@@ -168,6 +194,8 @@ const TOP_ENTRIES = {
   console_command: v.nullish(text()),
   exec_prefix: v.nullish(text()),
   stop_timeout: v.nullish(seconds()),
+  on_crash: v.nullish(hook()),
+  on_failure: v.nullish(hook()),
   env: v.nullish(envMap()),
   secret_env: v.nullish(v.array(v.pipe(text('an environment variable name'), v.nonEmpty(expected('a non-empty name'))), expected('a list of environment variable names'))),
   processes: v.nullish(
@@ -245,6 +273,11 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
       at: entry?.at ?? undefined,
       randomDelay: entry?.random_delay ?? undefined,
       stopTimeout: entry?.stop_timeout ?? undefined,
+      restart: entry?.restart ?? undefined,
+      minUptime: entry?.min_uptime ?? undefined,
+      maxBackoff: entry?.max_backoff ?? undefined,
+      onCrash: entry?.on_crash ?? undefined,
+      onFailure: entry?.on_failure ?? undefined,
       env: entry?.env ?? {},
     };
   }
@@ -259,6 +292,8 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     consoleCommand: raw.console_command ?? undefined,
     execPrefix: raw.exec_prefix ?? undefined,
     stopTimeout: raw.stop_timeout ?? undefined,
+    onCrash: raw.on_crash ?? undefined,
+    onFailure: raw.on_failure ?? undefined,
     env: raw.env ?? {},
     secretEnv: raw.secret_env ?? undefined,
     processes,

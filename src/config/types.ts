@@ -3,12 +3,16 @@
 
 export type RestartMode = 'term-start' | 'start-term' | 'usr1' | 'usr2';
 export type NetworkProtocol = 'tcp' | 'udp';
+/** Which exits of an instance are followed by a respawn (README.md, "When a process keeps crashing"). */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
 export type LogColor = 'magenta' | 'red' | 'cyan' | 'green' | 'yellow' | 'blue';
 
 /** Colours handed out to processes in Procfile order, cycling. */
 export const LOG_COLORS: readonly LogColor[] = ['magenta', 'red', 'cyan', 'green', 'yellow', 'blue'];
 
 export const DEFAULT_STOP_TIMEOUT = 10;
+export const DEFAULT_MIN_UPTIME = 5;
+export const DEFAULT_MAX_BACKOFF = 60;
 
 export interface ProcessDefinition {
   name: string;
@@ -33,6 +37,14 @@ export interface ProcessDefinition {
   env: Record<string, string>;
   /** Seconds between the term signal and SIGKILL of the whole group (D3). */
   stopTimeout: number;
+  restart: RestartPolicy;
+  /** Seconds: a death sooner than this after the start is a quick failure, backed off. */
+  minUptime: number;
+  /** Seconds: the longest wait between quick failures. */
+  maxBackoff: number;
+  /** Shell commands run when an instance crashes, and when it is given up on. */
+  onCrash?: string;
+  onFailure?: string;
 }
 
 export interface AppConfig {

@@ -9,13 +9,19 @@ export interface InstanceJson {
   description: string;
   pid: number | null;
   respawns: number;
-  status: 'unknown' | 'stopped' | 'stopping' | 'running' | 'failed';
+  status: 'unknown' | 'stopped' | 'stopping' | 'running' | 'failed' | 'backoff' | 'completed';
   started_at: number | null;
   tag: string | null;
   port: number | null;
   foreground: boolean;
   /** procodile addition: whether the last stop needed SIGKILL. */
   forced?: boolean;
+  /** procodile additions: how the last run ended (status or signal) and when (unix seconds). */
+  last_exit_status?: number | null;
+  last_exit_signal?: string | null;
+  last_exit_at?: number | null;
+  /** procodile addition: in backoff, when the next start is due (unix seconds). */
+  next_attempt_at?: number | null;
 }
 
 export interface ProcessJson {
@@ -38,6 +44,10 @@ export interface ProcessJson {
   proxy_address?: string;
   /** procodile addition (D3). */
   stop_timeout: number;
+  /** procodile additions: restart policy and backoff (README.md, "When a process keeps crashing"). */
+  restart?: string;
+  min_uptime?: number;
+  max_backoff?: number;
 }
 
 export interface StatusMessage {

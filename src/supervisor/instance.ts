@@ -5,7 +5,10 @@ import type { ChildProcess } from 'node:child_process';
 import { processOf, transition, type ExitOutcome, type InstanceState, type ProcessRef } from './instance-state.js';
 
 /** What `status` shows, in the order Procodile evaluates it. */
-export type InstanceStatus = 'Stopped' | 'Stopping' | 'Running' | 'Failed' | 'Unknown';
+export type InstanceStatus = 'Stopped' | 'Stopping' | 'Running' | 'Backoff' | 'Failed' | 'Completed' | 'Unknown';
+
+/** Exits kept for the issue that says how the last runs ended. */
+const RECENT_EXITS = 5;
 
 /** Whether `pid` is alive and still the process that started at `startTime`. */
 export type LivenessProbe = (pid: number, startTime: number | undefined) => boolean;
@@ -21,6 +24,10 @@ export class Instance {
   /** Unix seconds of the last respawn, for the respawn window. */
   lastRespawnAt?: number;
   lastExit?: ExitOutcome;
+  /** The last few exits, oldest first. */
+  recentExits: ExitOutcome[] = [];
+  /** Deaths in a row each sooner than min_uptime after their start. */
+  quickFailures = 0;
   /** Why the last start failed, for scheduled runs to report. */
   startError?: string;
   /** launchFingerprint() of the configuration it was started with; unknown when adopted. */
@@ -75,6 +82,11 @@ export class Instance {
     return (state.name === 'stopping' || state.name === 'stopped') && state.forced;
   }
 
+  recordExit(exit: ExitOutcome): void {
+    this.lastExit = exit;
+    this.recentExits = [...this.recentExits, exit].slice(-RECENT_EXITS);
+  }
+
   get lastExitStatus(): number | null | undefined {
     return this.lastExit?.status;
   }
@@ -91,7 +103,9 @@ export class Instance {
 
   status(): InstanceStatus {
     const name = this.#state.name;
-    if (name === 'stopped' || name === 'completed') return 'Stopped';
+    if (name === 'stopped') return 'Stopped';
+    if (name === 'completed') return 'Completed';
+    if (name === 'backoff') return 'Backoff';
     if (name === 'stopping') return 'Stopping';
     if (this.isAlive()) return 'Running';
     if (name === 'failed') return 'Failed';

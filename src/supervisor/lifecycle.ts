@@ -4,25 +4,28 @@
 // whole group with SIGKILL after stop_timeout. Operating-system work goes through ProcessOps
 // and time through a Clock, so every rule here runs in unit tests without real processes.
 // The pieces that stand alone live beside it: ports, environment, respawn policy, the
-// respawn queue, the stopper, pid-file following and leftover sweeps.
+// respawn queue, the stopper, pid-file following, leftover sweeps and hooks. It is long
+// because every transition of an instance is made here, in one place.
 import type { ChildProcess } from 'node:child_process';
 import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
 import { RespawnLogLimiter } from '../logging/respawn-log-limiter.js';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { describeExit, describeExits } from './exit-description.js';
+import { HookRunner, type HookKind } from './hooks.js';
 import { EscapedProcesses, type Escapee } from './escaped-processes.js';
 import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
 import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
-import { isLeaving, isUp, type ProcessRef } from './instance-state.js';
+import { isLeaving, isUp, type ExitOutcome, type ProcessRef } from './instance-state.js';
 import type { IssueTracker } from './issues.js';
 import { instancePidFile } from './pid-files.js';
 import { PidFollower } from './pid-follower.js';
 import { assignPort, type PortRules } from './port-allocator.js';
 import type { ProcessOps } from './process-ops.js';
-import { decideRespawn } from './respawn-policy.js';
+import { decideRestart, isSuccess } from './respawn-policy.js';
 import { RespawnQueue } from './respawn-queue.js';
 import { Stopper } from './stopper.js';
 
@@ -41,6 +44,8 @@ export interface LifecycleHost {
   issues: IssueTracker;
   ops: ProcessOps;
   clock: Clock;
+  /** A number in [0, 1) for the backoff jitter (Math.random unless a test hands in its own). */
+  random?: () => number;
   suggest(command: string): string;
   /** The instance is finished with and leaves the table. */
   onGone(instance: Instance): void;
@@ -69,6 +74,9 @@ export class Lifecycle {
   readonly #quietStarts = new WeakSet<Instance>();
   /** Groups of instances being stopped, for the adoption record. */
   readonly #stoppingGroups = new Map<Instance, StoppingGroup>();
+  /** The timer that ends each backoff. */
+  readonly #backoffs = new Map<Instance, TimerHandle>();
+  readonly hooks: HookRunner;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -78,6 +86,7 @@ export class Lifecycle {
     this.escaped = new EscapedProcesses(host.ops, host.clock, host.issues, (instance, message) => this.#log(instance, message));
     this.#pids = new PidFollower(host.ops, (instance) => this.#pidFile(instance), (instance, message) => this.#log(instance, message));
     this.#respawns = new RespawnQueue(host.clock, (respawn) => this.#respawn(respawn));
+    this.hooks = new HookRunner({ ops: host.ops, clock: host.clock, log: (name, message) => host.logger.log(name, message) });
   }
 
   #log(instance: Instance, message: string): void {
@@ -168,13 +177,15 @@ export class Lifecycle {
     if (stopRequested(instance)) return false;
     instance.moveTo({ name: 'failed', reason: message });
     this.#ops.removePidFile(this.#pidFile(instance));
+    if (definition.schedule === undefined) this.#runHook('on_failure', definition, instance, instance.lastExit);
     if (isRespawn) this.#host.onChanged(instance);
     return false;
   }
 
   #onExit(instance: Instance, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (instance.child !== child) return;
-    instance.lastExit = { status: code, signal, atMs: this.#host.clock.now() };
+    const exit: ExitOutcome = { status: code, signal, atMs: this.#host.clock.now() };
+    instance.recordExit(exit);
     if (instance.state.name === 'stopping') {
       this.stopper.check(instance);
       return;
@@ -189,11 +200,14 @@ export class Lifecycle {
       this.#host.onGone(instance);
       return;
     }
-    this.handleDeath(instance);
+    this.handleDeath(instance, exit);
   }
 
-  /** An instance's main process died without being asked to: follow, respawn or give up. */
-  handleDeath(instance: Instance): void {
+  /**
+   * An instance's main process died without being asked to: follow, respawn (at once or after
+   * a backoff), complete or give up. `exit` is unknown for a process that was not our child.
+   */
+  handleDeath(instance: Instance, exit?: ExitOutcome): void {
     if (this.#pids.followAfterDeath(instance)) {
       this.#host.onChanged(instance);
       return;
@@ -218,13 +232,25 @@ export class Lifecycle {
       this.#host.onGone(instance);
       return;
     }
+    const how = exit === undefined ? 'exit status unknown' : describeExit(exit);
+    if (exit === undefined || !isSuccess(exit)) this.#runHook('on_crash', definition, instance, exit);
     if (!this.#host.respawnEnabled()) {
-      this.#log(instance, 'Process has stopped, Respawning not available');
+      this.#log(instance, `Process has stopped (${how}), Respawning not available`);
       this.#giveUp(definition, instance, `stopped and automatic respawning is disabled`);
       return;
     }
     const now = this.#host.clock.now();
-    const decision = decideRespawn(instance, definition, Math.floor(now / 1000));
+    const run = { status: exit?.status ?? null, signal: exit?.signal ?? null, ranForMs: now - (instance.process?.startedAtMs ?? now) };
+    const decision = decideRestart(run, instance, now, definition, (this.#host.random ?? Math.random)());
+    if (decision.action === 'complete') {
+      const leftOut = this.#respawnLog.flush(instance, now);
+      if (leftOut !== undefined) this.#log(instance, leftOut);
+      this.#log(instance, `Process has stopped (${how}); not restarted (restart: ${definition.restart})`);
+      instance.moveTo({ name: 'completed' });
+      this.#ops.removePidFile(this.#pidFile(instance));
+      this.#host.onChanged(instance);
+      return;
+    }
     if (decision.action === 'give-up') {
       const leftOut = this.#respawnLog.flush(instance, now);
       if (leftOut !== undefined) this.#log(instance, leftOut);
@@ -237,14 +263,64 @@ export class Lifecycle {
     }
     const said = this.#respawnLog.respawned(instance, now);
     if (said.note !== undefined) this.#log(instance, said.note);
-    if (said.full) this.#log(instance, 'Process has stopped, Respawning...');
-    else this.#quietStarts.add(instance);
-    instance.respawns = decision.history.respawns;
-    instance.lastRespawnAt = decision.history.lastRespawnAt;
-    instance.moveTo({ name: 'starting' });
+    const { delayMs, history } = decision;
+    if (!said.full) this.#quietStarts.add(instance);
+    else if (delayMs === 0) this.#log(instance, `Process has stopped (${how}), Respawning...`);
+    else {
+      this.#log(
+        instance,
+        `Process has stopped (${how}), ${history.quickFailures} times in a row within ${definition.minUptime}s of starting; respawning in ${(delayMs / 1000).toFixed(1)}s`,
+      );
+    }
+    instance.respawns = history.respawns;
+    instance.lastRespawnAt = history.lastRespawnAt;
+    instance.quickFailures = history.quickFailures;
+    if (delayMs === 0) {
+      instance.moveTo({ name: 'starting' });
+      this.#queueRespawn(instance, definition);
+      return;
+    }
+    instance.moveTo({ name: 'backoff', untilMs: now + delayMs });
+    this.#backoffs.set(instance, this.#host.clock.setTimeout(() => this.#endBackoff(instance), delayMs));
+    this.#host.onChanged(instance);
+  }
+
+  #queueRespawn(instance: Instance, definition: ProcessDefinition): void {
     const respawn = { instance, definition };
     this.#queued.set(instance, respawn);
     this.#respawns.add(respawn);
+  }
+
+  #endBackoff(instance: Instance): void {
+    this.#backoffs.delete(instance);
+    if (instance.state.name !== 'backoff') return;
+    const definition = this.#host.definitionOf(instance);
+    if (definition === undefined) {
+      // Its process was removed from the configuration while it waited.
+      this.#quietStarts.delete(instance);
+      void this.stop(instance);
+      return;
+    }
+    instance.moveTo({ name: 'starting' });
+    this.#queueRespawn(instance, definition);
+  }
+
+  /** Runs the instance's hook of `kind`, if it has one; never waits for it. */
+  #runHook(kind: HookKind, definition: ProcessDefinition, instance: Instance, exit: ExitOutcome | undefined): void {
+    const command = kind === 'on_crash' ? definition.onCrash : definition.onFailure;
+    if (command === undefined) return;
+    const app = this.#host.app();
+    const env = buildInstanceEnv(this.#host.inheritedEnv, app, undefined, definition, {
+      procName: instance.description,
+      pidFile: this.#pidFile(instance),
+      port: instance.port,
+    });
+    env.RESPAWNS = String(instance.respawns);
+    const signal = exit?.signal ?? null;
+    const status = exit?.status ?? null;
+    if (signal !== null) env.SIGNAL = signal;
+    else if (status !== null) env.EXIT_STATUS = String(status);
+    this.hooks.run({ instance: instance.description, kind, command, cwd: app.root, env });
   }
 
   async #respawn({ instance, definition }: Respawn): Promise<void> {
@@ -262,6 +338,7 @@ export class Lifecycle {
   }
 
   #giveUp(definition: ProcessDefinition, instance: Instance, what: string): void {
+    const ended = instance.recentExits.length === 0 ? '' : ` (the last runs ended: ${describeExits(instance.recentExits)})`;
     const hint =
       instance.lastExitStatus === 0
         ? '\nThis does not look like a long-running process: it exited with status 0.\nA Procfile process is expected to keep running; use a scheduled process (NAME__AT__cron) for one-off jobs.'
@@ -269,10 +346,11 @@ export class Lifecycle {
     this.#host.issues.report(
       'process_failed_permanently',
       definition.name,
-      `Process '${definition.name}' ${what}. Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.${hint}`,
+      `Process '${definition.name}' ${what}${ended}. Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.${hint}`,
     );
     instance.moveTo({ name: 'failed', reason: what });
     this.#ops.removePidFile(this.#pidFile(instance));
+    this.#runHook('on_failure', definition, instance, instance.lastExit);
     this.#host.onChanged(instance);
   }
 
@@ -291,9 +369,12 @@ export class Lifecycle {
     if (instance.stopping !== undefined) return instance.stopping;
     const definition = this.#host.definitionOf(instance);
     instance.stopping = new Promise<void>((resolve) => {
-      const wasFailed = instance.state.name === 'failed';
+      const wasFailed = instance.state.name === 'failed' || instance.state.name === 'completed';
+      const inBackoff = instance.state.name === 'backoff';
       const queued = this.#queued.get(instance);
       if (queued !== undefined) this.#respawns.remove(queued);
+      this.#host.clock.clear(this.#backoffs.get(instance));
+      this.#backoffs.delete(instance);
       if (!wasFailed && instance.state.name === 'running') this.refreshPid(instance);
       const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
       const deadlineMs = this.#host.clock.now() + timeoutMs;
@@ -302,7 +383,8 @@ export class Lifecycle {
       instance.moveTo({ name: 'stopping', process, deadlineMs, forced: false });
       let escapees: Escapee[] = [];
       if (process === undefined) {
-        if (!wasFailed) this.#log(instance, 'Process already stopped');
+        if (inBackoff) this.#log(instance, 'Waiting respawn cancelled');
+        else if (!wasFailed) this.#log(instance, 'Process already stopped');
       } else {
         escapees = this.escaped.find(instance);
         const signal = definition?.termSignal ?? 'SIGTERM';

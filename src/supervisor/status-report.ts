@@ -49,6 +49,10 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
     port: instance.port ?? null,
     foreground,
     forced: instance.forced,
+    last_exit_status: instance.lastExit?.status ?? null,
+    last_exit_signal: instance.lastExit?.signal ?? null,
+    last_exit_at: instance.lastExit === undefined ? null : Math.floor(instance.lastExit.atMs / 1000),
+    next_attempt_at: instance.state.name === 'backoff' ? Math.ceil(instance.state.untilMs / 1000) : null,
   };
 }
 
@@ -66,6 +70,9 @@ function processJson(entry: ProcessEntry, history: JobHistory): ProcessJson {
     log_path: d.logPath,
     removed: entry.removed,
     stop_timeout: d.stopTimeout,
+    restart: d.restart,
+    min_uptime: d.minUptime,
+    max_backoff: d.maxBackoff,
   };
   if (d.schedule !== undefined) {
     json.schedule = d.schedule;
@@ -95,7 +102,8 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
   for (const instance of instances) {
     if (isLeaving(instance.state)) continue;
     const status = instance.status();
-    if (status !== 'Running') messages.push({ type: 'not_running', instance: instance.description, status });
+    // A completed run ended as its restart policy allows: nothing is wrong with it.
+    if (status !== 'Running' && status !== 'Completed') messages.push({ type: 'not_running', instance: instance.description, status });
   }
   return messages;
 }

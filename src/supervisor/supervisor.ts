@@ -49,6 +49,8 @@ export interface SupervisorOptions {
   /** Operating-system work and time; the real ones unless a test hands in fakes. */
   ops?: ProcessOps;
   clock?: Clock;
+  /** The backoff jitter's random source; Math.random unless a test hands in its own. */
+  random?: () => number;
 }
 
 export class Supervisor {
@@ -78,6 +80,7 @@ export class Supervisor {
     this.lifecycle = new Lifecycle({
       ops,
       clock: this.#clock,
+      ...(options.random === undefined ? {} : { random: options.random }),
       app: () => this.config,
       definitionOf: (i) => this.table.get(i.processName)?.definition,
       usedPorts: (name) =>
@@ -176,12 +179,17 @@ export class Supervisor {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule === undefined);
   }
 
-  /** Starts instances until each process has its configured quantity (D10). */
-  async #topUp(entries: ProcessEntry[]): Promise<Instance[]> {
+  /**
+   * Starts instances until each process has its configured quantity (D10). A completed
+   * instance (its restart policy kept it from a respawn) counts toward the quantity, unless
+   * `rerun` says that the user asked for the process by starting it.
+   */
+  async #topUp(entries: ProcessEntry[], rerun = false): Promise<Instance[]> {
     const started: Instance[] = [];
     for (const entry of entries) {
       // A failed instance is replaced: asking to start a process means wanting it running.
-      for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
+      const replaced = entry.instances.filter((i) => i.state.name === 'failed' || (rerun && i.state.name === 'completed'));
+      for (const instance of replaced) this.table.removeInstance(instance);
       const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
       for (let n = live; n < entry.definition.quantity; n += 1) {
         const instance = this.table.newInstance(entry);
@@ -226,7 +234,7 @@ export class Supervisor {
     const names = request.process_names;
     this.scheduler.enable(names);
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
-    const started = await this.#topUp(entries);
+    const started = await this.#topUp(entries, true);
     return { started_instances: started.map((i) => this.json(i)) };
   }
 
@@ -264,6 +272,13 @@ export class Supervisor {
     if (request.tag !== undefined) this.#tag = request.tag;
     const selectors = request.process_names?.map(parseSelector);
     this.scheduler.enable(request.process_names);
+    // A completed run of a selected process is started anew, like a stopped one.
+    for (const entry of this.#longRunning()) {
+      if (selectors !== undefined && !selectors.some((s) => s.name === entry.definition.name)) continue;
+      for (const instance of entry.instances.filter((i) => i.state.name === 'completed')) {
+        if (selectors === undefined || matchesSelector(selectors, instance.processName, instance.id)) this.table.removeInstance(instance);
+      }
+    }
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const { changes, warnings } = await restartInstances({
       app: this.config,
@@ -347,7 +362,7 @@ export class Supervisor {
 
   #checkStopWhenNone(): void {
     if (!this.options.stopWhenNone || this.#shuttingDown || this.startedAt === undefined) return;
-    const remaining = this.table.allInstances().filter((i) => i.state.name !== 'failed');
+    const remaining = this.table.allInstances().filter((i) => i.state.name !== 'failed' && i.state.name !== 'completed');
     if (remaining.length > 0) return;
     this.#log('All processes have stopped');
     this.shutdown();

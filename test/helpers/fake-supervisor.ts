@@ -76,6 +76,8 @@ export function fakeSupervisor(processes: Partial<ProcessDefinition>[], setUp?: 
     onShutdown: () => undefined,
     ops,
     clock,
+    // The middle of the jitter band: backoffs are exactly 1 s, 2 s, 4 s...
+    random: () => 0.5,
   });
   return harness;
 }
