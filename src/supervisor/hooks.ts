@@ -1,9 +1,10 @@
 // `on_crash:` and `on_failure:` commands (README.md, "When a process keeps crashing"): run
 // through /bin/sh -c in their own process group, never awaited, so a slow or hanging hook
-// cannot hold up a respawn or a stop. Each instance runs at most one hook at a time (a hook
-// that fires while the previous one still runs is dropped, and the log says so), a hook is
+// cannot hold up a respawn or a stop. Each instance runs at most one hook at a time, a hook is
 // killed with its whole group after its time limit, and its output goes to the supervisor
-// log, bounded, each line prefixed with the instance's name.
+// log, bounded, each line prefixed with the instance's name. A hook that fires while the
+// instance's previous one still runs waits for it; only the latest waiting one is kept (the
+// log names the one dropped), so a crash loop never piles hooks up.
 import type { Readable } from 'node:stream';
 import type { Clock, TimerHandle } from './clock.js';
 import { describeExit } from './exit-description.js';
@@ -36,6 +37,8 @@ export class HookRunner {
   readonly #host: HookHost;
   readonly #timeoutMs: number;
   readonly #running = new Set<string>();
+  /** The hook to run once the instance's current one has ended. */
+  readonly #waiting = new Map<string, HookRun>();
 
   constructor(host: HookHost, timeoutMs = HOOK_TIMEOUT_MS) {
     this.#host = host;
@@ -47,17 +50,26 @@ export class HookRunner {
     return this.#running.size;
   }
 
-  /** Starts the hook and returns at once. */
+  /** Starts the hook, or queues it behind the instance's running one, and returns at once. */
   run(hook: HookRun): void {
     if (this.#running.has(hook.instance)) {
-      this.#host.log(hook.instance, `${hook.kind} hook not run: the previous hook of this instance is still running`);
+      const dropped = this.#waiting.get(hook.instance);
+      if (dropped !== undefined) this.#host.log(hook.instance, `${dropped.kind} hook not run: the previous hook of this instance is still running and a newer one waits`);
+      this.#waiting.set(hook.instance, hook);
       return;
     }
     this.#running.add(hook.instance);
     void this.#start(hook).catch((error: unknown) => {
-      this.#running.delete(hook.instance);
       this.#host.log(hook.instance, `${hook.kind} hook could not be run: ${(error as Error).message}`);
+      this.#ended(hook.instance);
     });
+  }
+
+  #ended(instance: string): void {
+    this.#running.delete(instance);
+    const next = this.#waiting.get(instance);
+    this.#waiting.delete(instance);
+    if (next !== undefined) this.run(next);
   }
 
   async #start(hook: HookRun): Promise<void> {
@@ -65,8 +77,8 @@ export class HookRunner {
     const say = (message: string): void => this.#host.log(hook.instance, `${hook.kind}: ${message}`);
     const outcome = await ops.spawn({ command: hook.command, cwd: hook.cwd, env: hook.env, output: { kind: 'pipe' }, shell: true });
     if (!outcome.ok) {
-      this.#running.delete(hook.instance);
       say(`could not be run: ${outcome.message}`);
+      this.#ended(hook.instance);
       return;
     }
     const { child, pid } = outcome;
@@ -82,8 +94,8 @@ export class HookRunner {
     let ended = '';
     child.once('exit', (status: number | null, signal: NodeJS.Signals | null) => {
       clock.clear(timer);
-      this.#running.delete(hook.instance);
       ended = timedOut ? 'killed at its time limit' : describeExit({ status, signal });
+      this.#ended(hook.instance);
     });
     // Said once its output is all in: a line of output never follows this one.
     child.once('close', () => {
