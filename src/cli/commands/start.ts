@@ -12,7 +12,8 @@ import { ProcodileError, supervisorElsewhere } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import { prepareRuntimeDirectories } from '../../runtime/trusted-directories.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
-import { fetchStatus, renderIssues, reportIssues } from '../issue-report.js';
+import { fetchStatus } from '../issue-report.js';
+import { settleAfterStart } from '../start-outcome.js';
 import { processesOption, tagOption } from '../option-values.js';
 import {
   portAllocations,
@@ -56,8 +57,7 @@ async function startWithRunningSupervisor(ctx: StartContext, names: string[] | u
   for (const instance of reply.started_instances) {
     term.out(`${term.color.green('Started')} ${instance.description} (PID: ${instance.pid})`);
   }
-  await reportIssues(app, term, 1000);
-  return 0;
+  return settleAfterStart(app, term, names);
 }
 
 function tailOfLog(path: string): string {
@@ -85,8 +85,7 @@ async function startDaemon(ctx: StartContext): Promise<number> {
     // Only our own daemon's answer counts: another `start` may have won the race (its daemon
     // holds the lock), and then ours exits and the loop above says why.
     if (status !== undefined && status.supervisor.pid === pid && status.supervisor.started_at !== null) {
-      renderIssues(status, term);
-      return 0;
+      return settleAfterStart(app, term, processNames(ctx));
     }
     await new Promise((resolve) => setTimeout(resolve, DAEMON_POLL_MS));
   }
