@@ -7,7 +7,7 @@ import { dependencyProblem } from './dependencies.js';
 import { expandPath, isFile } from './paths.js';
 import { machineProcessLimit, type ProcessLimit } from './process-limit.js';
 import { readProcfile, type ProcfileEntry } from './procfile.js';
-import { DEFAULT_LOG_ROTATION, DEFAULT_STOP_TIMEOUT, LOG_COLORS, type AppConfig, type AppLocation, type ProcessDefinition } from './types.js';
+import { DEFAULT_LOG_ROTATION, DEFAULT_MAX_BACKOFF, DEFAULT_MIN_UPTIME, DEFAULT_STOP_TIMEOUT, LOG_COLORS, type AppConfig, type AppLocation, type ProcessDefinition } from './types.js';
 
 export const DEFAULT_APP_NAME = 'Procodile';
 const PROCESS_DEFAULTS = {
@@ -161,7 +161,16 @@ function buildProcess(
     ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
     ...(options.restartOnDeploy === undefined ? {} : { restartOnDeploy: options.restartOnDeploy }),
     ...(options.maxMemory === undefined ? {} : { maxMemory: options.maxMemory }),
+    restart: options.restart ?? 'always',
+    minUptime: options.minUptime ?? DEFAULT_MIN_UPTIME,
+    maxBackoff: options.maxBackoff ?? DEFAULT_MAX_BACKOFF,
+    ...hooks(options.onCrash ?? merged.onCrash, options.onFailure ?? merged.onFailure),
   };
+}
+
+/** A process's own hook wins over the top-level one. */
+function hooks(onCrash: string | undefined, onFailure: string | undefined): Pick<ProcessDefinition, 'onCrash' | 'onFailure'> {
+  return { ...(onCrash === undefined ? {} : { onCrash }), ...(onFailure === undefined ? {} : { onFailure }) };
 }
 
 /**

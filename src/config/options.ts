@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as v from 'valibot';
 import { fail, ok, type Result } from '../errors.js';
-import type { NetworkProtocol, ReadyCheck, RestartMode } from './types.js';
+import type { NetworkProtocol, ReadyCheck, RestartMode, RestartPolicy } from './types.js';
 import { checkStructure, formatIssue, toValuePath, type OptionsIssue } from './options-issues.js';
 import { normaliseSignal } from './signals.js';
 import { parseMemorySize } from './memory-size.js';
@@ -44,6 +44,11 @@ export interface ProcessOptions {
   restartOnDeploy?: boolean;
   /** Bytes. */
   maxMemory?: number;
+  restart?: RestartPolicy;
+  minUptime?: number;
+  maxBackoff?: number;
+  onCrash?: string;
+  onFailure?: string;
   env: Record<string, string>;
 }
 
@@ -61,6 +66,8 @@ export interface AppOptions {
   logMaxSize?: number;
   logKeep?: number;
   logCompress?: boolean;
+  onCrash?: string;
+  onFailure?: string;
   env: Record<string, string>;
   /** More env names whose values status masks (README: control socket). */
   secretEnv?: string[];
@@ -79,6 +86,7 @@ export interface OptionsFile {
 
 const RESTART_MODES: readonly RestartMode[] = ['term-start', 'start-term', 'usr1', 'usr2'];
 const NETWORK_PROTOCOLS: readonly NetworkProtocol[] = ['tcp', 'udp'];
+const RESTART_POLICIES: readonly RestartPolicy[] = ['always', 'on-failure', 'never'];
 /**
  * Instances of one process. Far above any real use, and low enough that a typo (`1e9`) cannot
  * fork the machine to death; the total over all processes is checked against the machine's
@@ -185,6 +193,19 @@ const signal = () => {
     v.transform((name): NodeJS.Signals => normaliseSignal(name) ?? 'SIGTERM'),
   );
 };
+const restartPolicy = () => {
+  const message = expected(`one of ${RESTART_POLICIES.join(', ')}`);
+  return v.pipe(
+    v.string(message),
+    v.check((policy) => RESTART_POLICIES.some((known) => known === policy), message),
+    v.transform((policy) => policy as RestartPolicy),
+  );
+};
+const hook = () => v.pipe(text('a shell command'), v.nonEmpty(expected('a non-empty shell command')));
+const secondsFrom0 = () => {
+  const message = expected('a number of seconds, 0 or more');
+  return v.pipe(v.number(message), v.finite(message), v.minValue(0, message));
+};
 const networkProtocol = () => {
   const message = "Invalid network_protocol '{raw}' at {path}: use tcp or udp";
   return v.pipe(
@@ -254,6 +275,11 @@ const PROCESS_ENTRIES = {
   depends_on: v.nullish(v.array(v.pipe(text('a process name'), v.nonEmpty(expected('a process name'))), expected('a list of process names'))),
   restart_on_deploy: v.nullish(v.boolean(expected('true or false'))),
   max_memory: v.nullish(memorySize()),
+  restart: v.nullish(restartPolicy()),
+  min_uptime: v.nullish(secondsFrom0()),
+  max_backoff: v.nullish(seconds()),
+  on_crash: v.nullish(hook()),
+  on_failure: v.nullish(hook()),
   env: v.nullish(envMap()),
 };
 
@@ -272,6 +298,8 @@ const TOP_ENTRIES = {
   log_max_size: v.nullish(size()),
   log_keep: v.nullish(keepCount()),
   log_compress: v.nullish(flag()),
+  on_crash: v.nullish(hook()),
+  on_failure: v.nullish(hook()),
   env: v.nullish(envMap()),
   release_command: v.nullish(v.pipe(text('a command'), v.nonEmpty(expected('a non-empty command')))),
   proxy: v.nullish(v.boolean(expected('true or false'))),
@@ -363,6 +391,11 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
       dependsOn: entry?.depends_on ?? undefined,
       restartOnDeploy: entry?.restart_on_deploy ?? undefined,
       maxMemory: entry?.max_memory ?? undefined,
+      restart: entry?.restart ?? undefined,
+      minUptime: entry?.min_uptime ?? undefined,
+      maxBackoff: entry?.max_backoff ?? undefined,
+      onCrash: entry?.on_crash ?? undefined,
+      onFailure: entry?.on_failure ?? undefined,
       env: entry?.env ?? {},
     };
   }
@@ -380,6 +413,8 @@ function validateOptions(file: YamlFile): Result<OptionsFile> {
     logMaxSize: raw.log_max_size ?? undefined,
     logKeep: raw.log_keep ?? undefined,
     logCompress: raw.log_compress ?? undefined,
+    onCrash: raw.on_crash ?? undefined,
+    onFailure: raw.on_failure ?? undefined,
     env: raw.env ?? {},
     secretEnv: raw.secret_env ?? undefined,
     releaseCommand: raw.release_command ?? undefined,

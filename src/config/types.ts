@@ -4,6 +4,8 @@ import type { ListenAddress } from './listen-address.js';
 
 export type RestartMode = 'term-start' | 'start-term' | 'usr1' | 'usr2';
 export type NetworkProtocol = 'tcp' | 'udp';
+/** Which exits of an instance are followed by a respawn (README.md, "When a process keeps crashing"). */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
 export type LogColor = 'magenta' | 'red' | 'cyan' | 'green' | 'yellow' | 'blue';
 
 /** Colours handed out to processes in Procfile order, cycling. */
@@ -30,6 +32,8 @@ export interface LogRotation {
 }
 
 export const DEFAULT_LOG_ROTATION: LogRotation = { maxSize: 50 * 1024 * 1024, keep: 5, compress: false };
+export const DEFAULT_MIN_UPTIME = 5;
+export const DEFAULT_MAX_BACKOFF = 60;
 
 export interface ProcessDefinition {
   name: string;
@@ -72,6 +76,14 @@ export interface ProcessDefinition {
   restartOnDeploy?: boolean;
   /** Bytes: an instance whose group stays above this is replaced (README.md, "Seeing what runs"). */
   maxMemory?: number;
+  restart: RestartPolicy;
+  /** Seconds: a death sooner than this after the start is a quick failure, backed off. */
+  minUptime: number;
+  /** Seconds: the longest wait between quick failures. */
+  maxBackoff: number;
+  /** Shell commands run when an instance crashes, and when it is given up on. */
+  onCrash?: string;
+  onFailure?: string;
 }
 
 export interface AppConfig {

@@ -9,7 +9,7 @@ export interface InstanceJson {
   description: string;
   pid: number | null;
   respawns: number;
-  status: 'unknown' | 'stopped' | 'stopping' | 'starting' | 'running' | 'failed';
+  status: 'unknown' | 'stopped' | 'stopping' | 'starting' | 'running' | 'failed' | 'backoff' | 'completed';
   started_at: number | null;
   /** procodile addition: unix seconds of when it passed its ready check (its start without `ready:`). */
   ready_at?: number | null;
@@ -25,6 +25,12 @@ export interface InstanceJson {
   rss_bytes?: number | null;
   /** Seconds since this run started; null when it is not running. */
   uptime?: number | null;
+  /** procodile additions: how the last run ended (status or signal) and when (unix seconds). */
+  last_exit_status?: number | null;
+  last_exit_signal?: string | null;
+  last_exit_at?: number | null;
+  /** procodile addition: in backoff, when the next start is due (unix seconds). */
+  next_attempt_at?: number | null;
 }
 
 export interface ProcessJson {
@@ -47,6 +53,10 @@ export interface ProcessJson {
   proxy_address?: string;
   /** procodile addition (D3). */
   stop_timeout: number;
+  /** procodile additions: restart policy and backoff (README.md, "When a process keeps crashing"). */
+  restart?: string;
+  min_uptime?: number;
+  max_backoff?: number;
 }
 
 export interface StatusMessage {

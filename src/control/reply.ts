@@ -17,6 +17,10 @@ const instance = v.looseObject({
   port: orNull(v.number()),
   foreground: v.optional(v.boolean(), false),
   forced: v.optional(v.boolean()),
+  last_exit_status: orNull(v.number()),
+  last_exit_signal: orNull(v.string()),
+  last_exit_at: orNull(v.number()),
+  next_attempt_at: orNull(v.number()),
 });
 const instances = v.array(instance);
 
@@ -39,6 +43,9 @@ const processJson = v.looseObject({
   proxy_port: v.optional(v.number()),
   proxy_address: v.optional(v.string()),
   stop_timeout: v.optional(v.number()),
+  restart: v.optional(v.string()),
+  min_uptime: v.optional(v.number()),
+  max_backoff: v.optional(v.number()),
 });
 
 const status = v.looseObject({

@@ -65,6 +65,10 @@ export function instanceJson(instance: Instance, definition: ProcessDefinition |
     cpu_percent: usage?.cpuPercent ?? null,
     rss_bytes: usage?.rssBytes ?? null,
     uptime: startedAt === undefined ? null : Math.max(0, Math.floor(nowMs / 1000) - startedAt),
+    last_exit_status: instance.lastExit?.status ?? null,
+    last_exit_signal: instance.lastExit?.signal ?? null,
+    last_exit_at: instance.lastExit === undefined ? null : Math.floor(instance.lastExit.atMs / 1000),
+    next_attempt_at: instance.state.name === 'backoff' ? Math.ceil(instance.state.untilMs / 1000) : null,
   };
 }
 
@@ -82,6 +86,9 @@ function processJson(entry: ProcessEntry, history: JobHistory): ProcessJson {
     log_path: d.logPath,
     removed: entry.removed,
     stop_timeout: d.stopTimeout,
+    restart: d.restart,
+    min_uptime: d.minUptime,
+    max_backoff: d.maxBackoff,
   };
   if (d.schedule !== undefined) {
     json.schedule = d.schedule;
@@ -111,7 +118,8 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
   for (const instance of instances) {
     if (isLeaving(instance.state)) continue;
     const status = instance.status();
-    if (status !== 'Running') messages.push({ type: 'not_running', instance: instance.description, status });
+    // A completed run ended as its restart policy allows: nothing is wrong with it.
+    if (status !== 'Running' && status !== 'Completed') messages.push({ type: 'not_running', instance: instance.description, status });
   }
   return messages;
 }

@@ -38,7 +38,7 @@ export type InstanceState =
   | { name: 'stopped'; forced: boolean }
   /** Given up: could not start, kept dying, or died while respawning is off. */
   | { name: 'failed'; reason: string }
-  /** Ended as expected and is not restarted: a scheduled run. */
+  /** Ended as expected and is not restarted: a scheduled run, or an exit its restart policy keeps. */
   | { name: 'completed' };
 
 export type StateName = InstanceState['name'];
@@ -53,7 +53,8 @@ const EDGES: Record<StateName, readonly StateName[]> = {
   stopping: ['stopping', 'stopped'],
   stopped: [],
   failed: ['stopping', 'starting'],
-  completed: [],
+  // A completed instance stays in status until it is stopped or started anew.
+  completed: ['stopping'],
 };
 
 export function canTransition(from: StateName, to: StateName): boolean {

@@ -5,7 +5,10 @@ import type { ChildProcess } from 'node:child_process';
 import { processOf, transition, type ExitOutcome, type InstanceState, type ProcessRef } from './instance-state.js';
 
 /** What `status` shows, in the order Procodile evaluates it. */
-export type InstanceStatus = 'Stopped' | 'Stopping' | 'Starting' | 'Running' | 'Failed' | 'Unknown';
+export type InstanceStatus = 'Stopped' | 'Stopping' | 'Starting' | 'Running' | 'Backoff' | 'Failed' | 'Completed' | 'Unknown';
+
+/** Exits kept for the issue that says how the last runs ended. */
+const RECENT_EXITS = 5;
 
 /** Whether `pid` is alive and still the process that started at `startTime`. */
 export type LivenessProbe = (pid: number, startTime: number | undefined) => boolean;
@@ -23,6 +26,10 @@ export class Instance {
   lastExit?: ExitOutcome;
   /** Why it never became ready, once its ready check failed. */
   notReady?: string;
+  /** The last few exits, oldest first. */
+  recentExits: ExitOutcome[] = [];
+  /** Deaths in a row each sooner than min_uptime after their start. */
+  quickFailures = 0;
   /** Why the last start failed, for scheduled runs to report. */
   startError?: string;
   /** launchFingerprint() of the configuration it was started with; unknown when adopted. */
@@ -82,6 +89,11 @@ export class Instance {
     return (state.name === 'stopping' || state.name === 'stopped') && state.forced;
   }
 
+  recordExit(exit: ExitOutcome): void {
+    this.lastExit = exit;
+    this.recentExits = [...this.recentExits, exit].slice(-RECENT_EXITS);
+  }
+
   get lastExitStatus(): number | null | undefined {
     return this.lastExit?.status;
   }
@@ -98,7 +110,9 @@ export class Instance {
 
   status(): InstanceStatus {
     const name = this.#state.name;
-    if (name === 'stopped' || name === 'completed') return 'Stopped';
+    if (name === 'stopped') return 'Stopped';
+    if (name === 'completed') return 'Completed';
+    if (name === 'backoff') return 'Backoff';
     if (name === 'stopping') return 'Stopping';
     if (this.isAlive()) return name === 'starting' ? 'Starting' : 'Running';
     if (name === 'failed') return 'Failed';

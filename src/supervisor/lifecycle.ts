@@ -4,25 +4,28 @@
 // whole group with SIGKILL after stop_timeout. Operating-system work goes through ProcessOps
 // and time through a Clock, so every rule here runs in unit tests without real processes.
 // The pieces that stand alone live beside it: ports, environment, respawn policy, the
-// respawn queue, the stopper, pid-file following and leftover sweeps.
+// respawn queue, the stopper, pid-file following, leftover sweeps and hooks. It is long
+// because every transition of an instance is made here, in one place.
 import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_READY_TIMEOUT, type AppConfig, type ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputRelay } from '../logging/output-relay.js';
 import { RespawnLogLimiter } from '../logging/respawn-log-limiter.js';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { describeExit, describeExits } from './exit-description.js';
+import { HookRunner, type HookKind } from './hooks.js';
 import { EscapedProcesses, type Escapee } from './escaped-processes.js';
 import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
 import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
-import { isLeaving, isUp, type ProcessRef } from './instance-state.js';
+import { isLeaving, isUp, type ExitOutcome, type ProcessRef } from './instance-state.js';
 import type { IssueTracker } from './issues.js';
 import { instancePidFile } from '../runtime/pid-files.js';
 import { PidFollower } from './pid-follower.js';
 import { assignPort, type PortRules } from './port-allocator.js';
 import type { ProcessOps } from './process-ops.js';
-import { decideRespawn } from './respawn-policy.js';
+import { decideRestart, isSuccess } from './respawn-policy.js';
 import { describeCheck, ReadinessWatch, type Probe, type ReadinessProbes, type ReadyOutcome } from './readiness.js';
 import { RespawnQueue } from './respawn-queue.js';
 import { logTarget } from './spawn-instance.js';
@@ -49,6 +52,8 @@ export interface LifecycleHost {
    * connections have finished or may no longer wait; undefined when there is nothing to drain.
    */
   drain?(instance: Instance): Promise<void> | undefined;
+  /** A number in [0, 1) for the backoff jitter (Math.random unless a test hands in its own). */
+  random?: () => number;
   suggest(command: string): string;
   /** The instance is finished with and leaves the table. */
   onGone(instance: Instance): void;
@@ -79,6 +84,9 @@ export class Lifecycle {
   readonly #stoppingGroups = new Map<Instance, StoppingGroup>();
   /** Readiness checks of instances in `starting` with a process. */
   readonly #watches = new Map<Instance, ReadinessWatch>();
+  /** The timer that ends each backoff. */
+  readonly #backoffs = new Map<Instance, TimerHandle>();
+  readonly hooks: HookRunner;
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -88,6 +96,7 @@ export class Lifecycle {
     this.escaped = new EscapedProcesses(host.ops, host.clock, host.issues, (instance, message) => this.#log(instance, message));
     this.#pids = new PidFollower(host.ops, (instance) => this.#pidFile(instance), (instance, message) => this.#log(instance, message));
     this.#respawns = new RespawnQueue(host.clock, (respawn) => this.#respawn(respawn));
+    this.hooks = new HookRunner({ ops: host.ops, clock: host.clock, log: (name, message) => host.logger.log(name, message) });
   }
 
   #log(instance: Instance, message: string): void {
@@ -228,7 +237,7 @@ export class Lifecycle {
     const watch = this.#watches.get(instance);
     if (watch !== undefined) return watch.outcome;
     if (instance.notReady !== undefined) return Promise.resolve({ ready: false, reason: instance.notReady });
-    const why = instance.lastExit === undefined ? `is ${state.name}` : `exited (${describeExit(instance)}) before it was ready`;
+    const why = instance.lastExit === undefined ? `is ${state.name}` : `exited (${exitWords(instance)}) before it was ready`;
     return Promise.resolve({ ready: false, reason: why });
   }
 
@@ -244,14 +253,16 @@ export class Lifecycle {
     if (stopRequested(instance)) return false;
     instance.moveTo({ name: 'failed', reason: message });
     this.#ops.removePidFile(this.#pidFile(instance));
+    if (definition.schedule === undefined) this.#runHook('on_failure', definition, instance, instance.lastExit);
     if (isRespawn) this.#host.onChanged(instance);
     return false;
   }
 
   #onExit(instance: Instance, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (instance.child !== child) return;
-    instance.lastExit = { status: code, signal, atMs: this.#host.clock.now() };
-    this.#watches.get(instance)?.cancel(`exited (${describeExit(instance)}) before it was ready`);
+    const exit: ExitOutcome = { status: code, signal, atMs: this.#host.clock.now() };
+    instance.recordExit(exit);
+    this.#watches.get(instance)?.cancel(`exited (${exitWords(instance)}) before it was ready`);
     if (instance.state.name === 'stopping') {
       this.stopper.check(instance);
       return;
@@ -266,11 +277,14 @@ export class Lifecycle {
       this.#host.onGone(instance);
       return;
     }
-    this.handleDeath(instance);
+    this.handleDeath(instance, exit);
   }
 
-  /** An instance's main process died without being asked to: follow, respawn or give up. */
-  handleDeath(instance: Instance): void {
+  /**
+   * An instance's main process died without being asked to: follow, respawn (at once or after
+   * a backoff), complete or give up. `exit` is unknown for a process that was not our child.
+   */
+  handleDeath(instance: Instance, exit?: ExitOutcome): void {
     if (this.#pids.followAfterDeath(instance)) {
       this.#host.onChanged(instance);
       return;
@@ -295,13 +309,25 @@ export class Lifecycle {
       this.#host.onGone(instance);
       return;
     }
+    const how = exit === undefined ? 'exit status unknown' : describeExit(exit);
+    if (exit === undefined || !isSuccess(exit)) this.#runHook('on_crash', definition, instance, exit);
     if (!this.#host.respawnEnabled()) {
-      this.#log(instance, 'Process has stopped, Respawning not available');
+      this.#log(instance, `Process has stopped (${how}), Respawning not available`);
       this.#giveUp(definition, instance, `stopped and automatic respawning is disabled`);
       return;
     }
     const now = this.#host.clock.now();
-    const decision = decideRespawn(instance, definition, Math.floor(now / 1000));
+    const run = { status: exit?.status ?? null, signal: exit?.signal ?? null, ranForMs: now - (instance.process?.startedAtMs ?? now) };
+    const decision = decideRestart(run, instance, now, definition, (this.#host.random ?? Math.random)());
+    if (decision.action === 'complete') {
+      const leftOut = this.#respawnLog.flush(instance, now);
+      if (leftOut !== undefined) this.#log(instance, leftOut);
+      this.#log(instance, `Process has stopped (${how}); not restarted (restart: ${definition.restart})`);
+      instance.moveTo({ name: 'completed' });
+      this.#ops.removePidFile(this.#pidFile(instance));
+      this.#host.onChanged(instance);
+      return;
+    }
     if (decision.action === 'give-up') {
       const leftOut = this.#respawnLog.flush(instance, now);
       if (leftOut !== undefined) this.#log(instance, leftOut);
@@ -314,14 +340,64 @@ export class Lifecycle {
     }
     const said = this.#respawnLog.respawned(instance, now);
     if (said.note !== undefined) this.#log(instance, said.note);
-    if (said.full) this.#log(instance, 'Process has stopped, Respawning...');
-    else this.#quietStarts.add(instance);
-    instance.respawns = decision.history.respawns;
-    instance.lastRespawnAt = decision.history.lastRespawnAt;
-    instance.moveTo({ name: 'starting' });
+    const { delayMs, history } = decision;
+    if (!said.full) this.#quietStarts.add(instance);
+    else if (delayMs === 0) this.#log(instance, `Process has stopped (${how}), Respawning...`);
+    else {
+      this.#log(
+        instance,
+        `Process has stopped (${how}), ${history.quickFailures} times in a row within ${definition.minUptime}s of starting; respawning in ${(delayMs / 1000).toFixed(1)}s`,
+      );
+    }
+    instance.respawns = history.respawns;
+    instance.lastRespawnAt = history.lastRespawnAt;
+    instance.quickFailures = history.quickFailures;
+    if (delayMs === 0) {
+      instance.moveTo({ name: 'starting' });
+      this.#queueRespawn(instance, definition);
+      return;
+    }
+    instance.moveTo({ name: 'backoff', untilMs: now + delayMs });
+    this.#backoffs.set(instance, this.#host.clock.setTimeout(() => this.#endBackoff(instance), delayMs));
+    this.#host.onChanged(instance);
+  }
+
+  #queueRespawn(instance: Instance, definition: ProcessDefinition): void {
     const respawn = { instance, definition };
     this.#queued.set(instance, respawn);
     this.#respawns.add(respawn);
+  }
+
+  #endBackoff(instance: Instance): void {
+    this.#backoffs.delete(instance);
+    if (instance.state.name !== 'backoff') return;
+    const definition = this.#host.definitionOf(instance);
+    if (definition === undefined) {
+      // Its process was removed from the configuration while it waited.
+      this.#quietStarts.delete(instance);
+      void this.stop(instance);
+      return;
+    }
+    instance.moveTo({ name: 'starting' });
+    this.#queueRespawn(instance, definition);
+  }
+
+  /** Runs the instance's hook of `kind`, if it has one; never waits for it. */
+  #runHook(kind: HookKind, definition: ProcessDefinition, instance: Instance, exit: ExitOutcome | undefined): void {
+    const command = kind === 'on_crash' ? definition.onCrash : definition.onFailure;
+    if (command === undefined) return;
+    const app = this.#host.app();
+    const env = buildInstanceEnv(this.#host.inheritedEnv, app, undefined, definition, {
+      procName: instance.description,
+      pidFile: this.#pidFile(instance),
+      port: instance.port,
+    });
+    env.RESPAWNS = String(instance.respawns);
+    const signal = exit?.signal ?? null;
+    const status = exit?.status ?? null;
+    if (signal !== null) env.SIGNAL = signal;
+    else if (status !== null) env.EXIT_STATUS = String(status);
+    this.hooks.run({ instance: instance.description, kind, command, cwd: app.root, env });
   }
 
   async #respawn({ instance, definition }: Respawn): Promise<void> {
@@ -339,6 +415,7 @@ export class Lifecycle {
   }
 
   #giveUp(definition: ProcessDefinition, instance: Instance, what: string): void {
+    const ended = instance.recentExits.length === 0 ? '' : ` (the last runs ended: ${describeExits(instance.recentExits)})`;
     const hint =
       instance.lastExitStatus === 0
         ? '\nThis does not look like a long-running process: it exited with status 0.\nA Procfile process is expected to keep running; use a scheduled process (NAME__AT__cron) for one-off jobs.'
@@ -346,10 +423,11 @@ export class Lifecycle {
     this.#host.issues.report(
       'process_failed_permanently',
       definition.name,
-      `Process '${definition.name}' ${what}. Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.${hint}`,
+      `Process '${definition.name}' ${what}${ended}. Fix it, then run \`${this.#host.suggest(`restart -p ${definition.name}`)}\`.${hint}`,
     );
     instance.moveTo({ name: 'failed', reason: what });
     this.#ops.removePidFile(this.#pidFile(instance));
+    this.#runHook('on_failure', definition, instance, instance.lastExit);
     this.#host.onChanged(instance);
   }
 
@@ -368,9 +446,12 @@ export class Lifecycle {
     if (instance.stopping !== undefined) return instance.stopping;
     const definition = this.#host.definitionOf(instance);
     instance.stopping = new Promise<void>((resolve) => {
-      const wasFailed = instance.state.name === 'failed';
+      const wasFailed = instance.state.name === 'failed' || instance.state.name === 'completed';
+      const inBackoff = instance.state.name === 'backoff';
       const queued = this.#queued.get(instance);
       if (queued !== undefined) this.#respawns.remove(queued);
+      this.#host.clock.clear(this.#backoffs.get(instance));
+      this.#backoffs.delete(instance);
       if (!wasFailed && instance.state.name === 'running') this.refreshPid(instance);
       this.#watches.get(instance)?.cancel('was stopped before it was ready');
       const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
@@ -379,13 +460,15 @@ export class Lifecycle {
       // Leaving `running` takes it out of the proxy's pool at once; its term signal waits
       // until the connections it still serves have finished (or may no longer wait).
       instance.moveTo({ name: 'stopping', process, deadlineMs: this.#host.clock.now() + timeoutMs, forced: false });
+      if (process === undefined && inBackoff) this.#log(instance, 'Waiting respawn cancelled');
+      const quiet = wasFailed || inBackoff;
       const draining = process === undefined ? undefined : this.#host.drain?.(instance);
-      if (draining === undefined) this.#signalAndWatch(instance, definition, wasFailed, process, timeoutMs, resolve);
+      if (draining === undefined) this.#signalAndWatch(instance, definition, quiet, process, timeoutMs, resolve);
       else {
         this.#log(instance, 'Left the proxy; waiting for its connections to finish');
         // It may have ended while it drained; a pid not checked again could belong to another process by now.
         void draining.then(() =>
-          this.#signalAndWatch(instance, definition, wasFailed, instance.isAlive() ? process : undefined, timeoutMs, resolve),
+          this.#signalAndWatch(instance, definition, quiet, instance.isAlive() ? process : undefined, timeoutMs, resolve),
         );
       }
     });
@@ -478,7 +561,8 @@ export class Lifecycle {
   }
 }
 
-function describeExit(instance: Instance): string {
+/** How a run ended, in the words of a readiness failure: "status 1", "signal KILL". */
+function exitWords(instance: Instance): string {
   const exit = instance.lastExit;
   if (exit === undefined) return 'unknown status';
   return exit.signal === null ? `status ${exit.status ?? 'unknown'}` : `signal ${exit.signal.replace(/^SIG/, '')}`;

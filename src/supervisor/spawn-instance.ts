@@ -33,6 +33,8 @@ export interface SpawnSpec {
   output: OutputTarget;
   /** Told when output cannot go where it should but the instance starts anyway. */
   onNotice?: (message: string) => void;
+  /** Always through /bin/sh -c, whatever the command looks like (hooks). */
+  shell?: boolean;
 }
 
 export type SpawnOutcome = { ok: true; child: ChildProcess; pid: number } | { ok: false; message: string };
@@ -46,7 +48,7 @@ function describeSpawnError(error: NodeJS.ErrnoException, file: string): string 
 }
 
 export async function spawnProcess(spec: SpawnSpec): Promise<SpawnOutcome> {
-  const invocation = toInvocation(spec.command);
+  const invocation = spec.shell === true ? { file: '/bin/sh', args: ['-c', spec.command] } : toInvocation(spec.command);
   let fd: number | undefined;
   if (spec.output.kind === 'file') {
     try {

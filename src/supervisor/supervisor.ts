@@ -98,6 +98,8 @@ export interface SupervisorOptions {
   probes?: ReadinessProbes;
   /** Runs release_command; the real one unless a test hands in a fake. */
   runCommand?: CommandRunner;
+  /** The backoff jitter's random source; Math.random unless a test hands in its own. */
+  random?: () => number;
 }
 
 export class Supervisor {
@@ -132,6 +134,7 @@ export class Supervisor {
       clock: this.#clock,
       probes: options.probes ?? systemProbes(options.runCommand ?? runCommand),
       drain: (i) => this.#drain(i),
+      ...(options.random === undefined ? {} : { random: options.random }),
       app: () => this.config,
       definitionOf: (i) => this.table.get(i.processName)?.definition,
       usedPorts: (name) =>
@@ -275,14 +278,19 @@ export class Supervisor {
     return this.table.entries().filter((e) => !e.removed && e.definition.schedule === undefined);
   }
 
-  /** Starts instances until each process has its configured quantity (D10), dependencies first. */
-  async #topUp(entries: ProcessEntry[]): Promise<Instance[]> {
+  /**
+   * Starts instances until each process has its configured quantity (D10), dependencies first.
+   * A completed instance (its restart policy kept it from a respawn) counts toward the
+   * quantity, unless `rerun` says that the user asked for the process by starting it.
+   */
+  async #topUp(entries: ProcessEntry[], rerun = false): Promise<Instance[]> {
     const started: Instance[] = [];
     const levels = dependencyLevels(entries);
     for (const [index, level] of levels.entries()) {
       for (const entry of level) {
         // A failed instance is replaced: asking to start a process means wanting it running.
-        for (const failed of entry.instances.filter((i) => i.state.name === 'failed')) this.table.removeInstance(failed);
+        const replaced = entry.instances.filter((i) => i.state.name === 'failed' || (rerun && i.state.name === 'completed'));
+        for (const instance of replaced) this.table.removeInstance(instance);
         const live = entry.instances.filter((i) => !isLeaving(i.state)).length;
         for (let n = live; n < entry.definition.quantity; n += 1) {
           const instance = this.table.newInstance(entry);
@@ -338,7 +346,7 @@ export class Supervisor {
     const entries = this.#longRunning().filter((e) => names === undefined || names.includes(e.definition.name));
     const released = await this.#release();
     if (released !== undefined) return { started: [], errors: [`Nothing was started: ${released.message}`], releaseOutput: released.output };
-    const started = await this.#topUp(entries);
+    const started = await this.#topUp(entries, true);
     const errors = request.wait === true ? await this.#waitReady(started) : [];
     return { started: started.map(view), errors };
   }
@@ -395,6 +403,13 @@ export class Supervisor {
     const selectors = request.processNames?.map(parseSelector);
     this.scheduler.enable(request.processNames);
     this.observation.restarted(this.#longRunning().map((e) => e.definition.name).filter((n) => selectors === undefined || selectors.some((s) => s.name === n)));
+    // A completed run of a selected process is started anew, like a stopped one.
+    for (const entry of this.#longRunning()) {
+      if (selectors !== undefined && !selectors.some((s) => s.name === entry.definition.name)) continue;
+      for (const instance of entry.instances.filter((i) => i.state.name === 'completed')) {
+        if (selectors === undefined || matchesSelector(selectors, instance.processName, instance.id)) this.table.removeInstance(instance);
+      }
+    }
     this.#log(selectors === undefined ? `Restarting all ${this.config.appName} processes` : `Restarting ${selectors.length} process(es)`);
     const released = await this.#release();
     if (released !== undefined) {
@@ -492,7 +507,7 @@ export class Supervisor {
 
   #checkStopWhenNone(): void {
     if (!this.options.stopWhenNone || this.#shuttingDown || this.startedAt === undefined) return;
-    const remaining = this.table.allInstances().filter((i) => i.state.name !== 'failed');
+    const remaining = this.table.allInstances().filter((i) => i.state.name !== 'failed' && i.state.name !== 'completed');
     if (remaining.length > 0) return;
     this.#log('All processes have stopped');
     this.shutdown();

@@ -96,7 +96,7 @@ describe('whom the CLI talks to', () => {
     let server = await impostor(a, `200 ${JSON.stringify(fakeStatus(a))}`, false);
     try {
       const human = await cli(a, ['status']);
-      assert.equal(human.code, 0, human.stderr);
+      assert.equal(human.code, 2, `the reply carries a runtime issue: ${human.stderr}`);
       assert.doesNotMatch(human.stdout + human.stderr, CONTROL);
       assert.ok(human.stdout.includes('web.1\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\x0d'), human.stdout);
       assert.match(human.stderr, /broken\\x1b/);

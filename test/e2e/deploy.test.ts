@@ -103,7 +103,10 @@ describe('deploying a new release behind a current symlink', () => {
       first.map((i) => i.pid),
       'reload restarts nothing',
     );
-    let human = await pc('status');
+    // Exit 2: status shows an issue (legacy is removed but still running).
+    const withIssue = await runCli(['-r', current, 'status'], { cwd: a.root });
+    assert.equal(withIssue.code, 2, withIssue.stderr);
+    let human = withIssue.stdout;
     assert.match(human, /^Application Root {4}.*\/current$/m);
     assert.match(human, / \* legacy has been removed from the Procfile but is still running; run `procodile stop -p legacy` to stop it/);
     assert.match(human, /\|\| worker\n[\s\S]*?\|\| No processes running\./);

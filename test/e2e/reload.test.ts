@@ -20,6 +20,13 @@ function readSoft(a: TestApp, rel: string): string {
   }
 }
 
+/** `status` and `status --simple` exit 2 when they show an issue. */
+async function withIssues(a: TestApp, args: string[]): Promise<string> {
+  const result = await cli(a, args);
+  assert.equal(result.code, 2, `procodile ${args.join(' ')} should report issues:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
 async function ok(a: TestApp, args: string[]): Promise<string> {
   const result = await cli(a, args);
   assert.equal(result.code, 0, `procodile ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
@@ -73,13 +80,13 @@ describe('reload', () => {
     assert.ok(isAlive(worker!.pid!), 'the removed process is still running');
     assert.deepEqual(reply.messages, [{ type: 'removed_but_running', process: 'worker' }]);
     assert.equal(reply.processes.find((p) => p.name === 'worker')?.removed, true);
-    const human = await ok(a, ['status']);
+    const human = await withIssues(a, ['status']);
     assert.match(
       human,
       / \* worker has been removed from the Procfile but is still running; run `procodile stop -p worker` to stop it/,
     );
     assert.match(human, /\|\| Status {14}Removed from Procfile, still running \(will be removed after it exits\)/);
-    const simple = await ok(a, ['status', '--simple']);
+    const simple = await withIssues(a, ['status', '--simple']);
     assert.match(simple, /^Issues \|\| worker has been removed from the Procfile but is still running/);
 
     for (const command of ['start', 'restart']) {

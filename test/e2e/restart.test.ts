@@ -22,6 +22,13 @@ function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
 
+/** `status` and `status --simple` exit 2 when they show an issue. */
+async function withIssues(a: TestApp, args: string[]): Promise<string> {
+  const result = await cli(a, args);
+  assert.equal(result.code, 2, `procodile ${args.join(' ')} should report issues:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
 async function ok(a: TestApp, args: string[]): Promise<string> {
   const result = await cli(a, args);
   assert.equal(result.code, 0, `procodile ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
@@ -233,9 +240,9 @@ describe('check_concurrency', () => {
 
     // An instance stopped by hand is missing: status says so, check_concurrency fixes it.
     await ok(a, ['stop', '-p', 'worker', '--wait']);
-    let simple = await ok(a, ['status', '--simple']);
+    let simple = await withIssues(a, ['status', '--simple']);
     assert.equal(simple.trim(), 'Issues || worker has 0 instances (should have 1)');
-    const human = await ok(a, ['status']);
+    const human = await withIssues(a, ['status']);
     assert.match(human, / \* worker has 0 instances \(should have 1\)/);
     out = await ok(a, ['check_concurrency']);
     assert.match(out, /^Started worker\.2 \(PID: \d+\)$/m);
@@ -265,10 +272,12 @@ describe('check_concurrency', () => {
       Procfile: 'web: sleep 300\ncrash: sh -c "exit 3"\n',
       'Procfile.options': 'stop_timeout: 1\nprocesses:\n  crash:\n    max_respawns: 0\n',
     });
-    await startDaemon(a);
+    const start = await cli(a, ['start']);
+    assert.equal(start.code, 1, 'start says that crash failed');
+    assert.match(start.stderr, /crash\.1 has failed \(exit status 3\)/);
     await waitForRunning(a, 'web', 1);
     await waitFor(async () => instancesOf(await status(a), 'crash')[0]?.status === 'failed', 5000, 'crash.1 to fail');
-    const human = await ok(a, ['status']);
+    const human = await withIssues(a, ['status']);
     assert.match(human, / \* crash\.1 is not running \(Failed\)/);
     const reply = await status(a);
     assert.deepEqual(reply.messages, [{ type: 'not_running', instance: 'crash.1', status: 'Failed' }]);

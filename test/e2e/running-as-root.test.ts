@@ -75,7 +75,9 @@ describe('links planted where runtime files go', () => {
     const victim = plantVictim(a, 'victim');
     mkdirSync(a.path('log'), { mode: 0o755 });
     symlinkSync(victim, a.path('log/web.log'));
-    await startDaemon(a);
+    const start = await cli(a, ['start']);
+    assert.equal(start.code, 1, 'start says that web failed to start');
+    assert.match(start.stderr, /Failed to start: web/);
     const status = await waitFor(async () => {
       const result = await cli(a, ['status']);
       const output = result.stdout + result.stderr;

@@ -51,7 +51,9 @@ describe('start options', () => {
         Procfile: 'web: sleep 300\napi: sleep 300\n',
         'Procfile.options': `processes:\n  web:\n    quantity: 2\n    allocate_port_from: ${port}\n`,
       });
-      await startDaemon(a, ['--ports', `api:${port}`]);
+      const start = await cli(a, ['start', '--ports', `api:${port}`]);
+      assert.equal(start.code, 1, `start says that api could not start:\n${start.stdout}\n${start.stderr}`);
+      assert.match(start.stderr, /Failed to start: api/);
       const web = await waitForRunning(a, 'web', 2);
       assert.ok(web.every((i) => i.port !== port), `web never gets the taken port ${port}`);
       assert.equal(new Set(web.map((i) => i.port)).size, 2, 'each web instance has its own port');
@@ -142,7 +144,8 @@ describe('start options', () => {
 
 describe('a process that writes its successor into PID_FILE', () => {
   it('is followed to the new pid instead of being respawned', async () => {
-    const a = app({ Procfile: 'web: sh -c \'sleep 300 & echo $! > "$PID_FILE"; sleep 1\'\n' });
+    // The shell outlives `start`, which watches its processes for a second before it returns.
+    const a = app({ Procfile: 'web: sh -c \'sleep 300 & echo $! > "$PID_FILE"; sleep 3\'\n' });
     await startDaemon(a);
     const [first] = await waitForRunning(a, 'web', 1);
     const successor = await waitFor(

@@ -86,7 +86,10 @@ describe('start and stop in the background', () => {
       Procfile: 'crash: sh -c "echo boom; exit 3"\nok: sleep 300\n',
       'Procfile.options': 'processes:\n  crash:\n    max_respawns: 2\n',
     });
-    await startDaemon(a);
+    const start = await cli(a, ['start']);
+    assert.equal(start.code, 1, `start says that crash keeps crashing:\n${start.stdout}\n${start.stderr}`);
+    // Within the second that start watches, crash.1 is in backoff or already given up on.
+    assert.match(start.stderr, /crash\.1 (keeps crashing and waits to be respawned|has failed) \(exit status 3\)/);
     const failed = await waitFor(
       async () => {
         const reply = await status(a);
@@ -103,6 +106,7 @@ describe('start and stop in the background', () => {
     assert.match(human.stderr, /Active issues:/);
     const simple = await cli(a, ['status', '--simple']);
     assert.match(simple.stdout, /^Issues \|\| crash\.1 is not running \(Failed\)/);
+    assert.equal(simple.code, 2);
     assert.equal(a.read('crash.log').split('boom').length - 1, 3, 'started once and respawned twice');
     await stopAll(a);
   });

@@ -89,6 +89,8 @@ export function fakeSupervisor(
     onShutdown: () => undefined,
     ops,
     clock,
+    // The middle of the jitter band: backoffs are exactly 1 s, 2 s, 4 s...
+    random: () => 0.5,
     probes,
     ...options,
   });

@@ -16,6 +16,9 @@ export function definition(overrides: Partial<ProcessDefinition> = {}): ProcessD
     randomDelay: 0,
     env: {},
     stopTimeout: 10,
+    restart: 'always',
+    minUptime: 5,
+    maxBackoff: 60,
     ...overrides,
   };
 }

@@ -19,6 +19,9 @@ function proc(name: string, root: string, extra: Partial<ProcessDefinition> = {}
     randomDelay: 0,
     env: {},
     stopTimeout: 10,
+    restart: 'always',
+    minUptime: 5,
+    maxBackoff: 60,
     ...extra,
   };
 }

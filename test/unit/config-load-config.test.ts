@@ -62,6 +62,9 @@ describe('loadConfig: fixture basic (scenarios 23-27)', () => {
         stopTimeout: 10,
         logRotation: { maxSize: 50 * 1024 * 1024, keep: 5, compress: false },
         logPerInstance: false,
+        restart: 'always',
+        minUptime: 5,
+        maxBackoff: 60,
       },
     ]);
   });
@@ -312,5 +315,40 @@ describe('loadConfig: errors', () => {
     const root = app({ Procfile: 'web: x\n', 'Procfile.options': 'pid_root: deep/pids\nlog_root: deep/log\n' });
     load({ root });
     assert.equal(existsSync(join(root, 'deep')), false);
+  });
+});
+
+describe('loadConfig: restart policy, backoff and hooks', () => {
+  it('reads them per process; a process hook wins over the top-level one', () => {
+    const root = app({
+      Procfile: 'web: x\njob: y\n',
+      'Procfile.options': [
+        'on_crash: page-top',
+        'on_failure: fail-top',
+        'processes:',
+        '  job:',
+        '    restart: on-failure',
+        '    min_uptime: 0',
+        '    max_backoff: 2.5',
+        '    on_crash: page-job',
+        '',
+      ].join('\n'),
+    });
+    const [web, job] = load({ root }).processes;
+    assert.deepEqual(
+      [web?.restart, web?.minUptime, web?.maxBackoff, web?.onCrash, web?.onFailure],
+      ['always', 5, 60, 'page-top', 'fail-top'],
+    );
+    assert.deepEqual(
+      [job?.restart, job?.minUptime, job?.maxBackoff, job?.onCrash, job?.onFailure],
+      ['on-failure', 0, 2.5, 'page-job', 'fail-top'],
+    );
+  });
+
+  it('refuses an unknown policy and a zero max_backoff, naming the key', () => {
+    const root = app({ Procfile: 'web: x\n', 'Procfile.options': 'processes:\n  web:\n    restart: sometimes\n    max_backoff: 0\n' });
+    const error = failure({ root });
+    assert.match(error.message, /processes\.web\.restart must be one of always, on-failure, never/);
+    assert.match(error.message, /processes\.web\.max_backoff must be a number of seconds greater than 0/);
   });
 });

@@ -12,7 +12,8 @@ import { ProcodileError, supervisorElsewhere } from '../../errors.js';
 import { isAlive } from '../../proc/liveness.js';
 import { prepareRuntimeDirectories } from '../../runtime/trusted-directories.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
-import { fetchStatus, renderIssues, reportIssues } from '../issue-report.js';
+import { fetchStatus, renderIssues } from '../issue-report.js';
+import { settleAfterStart } from '../start-outcome.js';
 import { processesOption, tagOption } from '../option-values.js';
 import {
   portAllocations,
@@ -61,8 +62,7 @@ async function startWithRunningSupervisor(ctx: StartContext, names: string[] | u
   for (const error of errors) term.err(term.errColor.red(`Start failed: ${error}`));
   for (const line of reply.release_output ?? []) term.err(`  ${line}`);
   if (errors.length > 0) return 1;
-  await reportIssues(app, term, 1000);
-  return 0;
+  return settleAfterStart(app, term, names);
 }
 
 /** `start --wait` on a new supervisor: polls until no instance is starting any more. */
@@ -109,10 +109,16 @@ async function startDaemon(ctx: StartContext): Promise<number> {
     // Only our own daemon's answer counts: another `start` may have won the race (its daemon
     // holds the lock), and then ours exits and the loop above says why.
     if (status !== undefined && status.supervisor.pid === pid && status.supervisor.started_at !== null) {
-      renderIssues(status, term);
       // A failed release_command started nothing: the start did not do what was asked.
-      if (status.runtime_issues.some((i) => i.type === 'release_failed')) return 1;
-      return ctx.options.wait ? waitUntilReady(ctx) : 0;
+      if (status.runtime_issues.some((i) => i.type === 'release_failed')) {
+        renderIssues(status, term);
+        return 1;
+      }
+      if (ctx.options.wait) {
+        renderIssues(status, term);
+        return waitUntilReady(ctx);
+      }
+      return settleAfterStart(app, term, processNames(ctx));
     }
     await new Promise((resolve) => setTimeout(resolve, DAEMON_POLL_MS));
   }

@@ -43,8 +43,13 @@ async function runStatus(ctx: CommandContext<typeof OPTIONS, AppConfig | undefin
     term.out(renderStatus(status, term.color));
     renderIssues(status, term);
   }
-  return 0;
+  // A monitor that checks only the exit code sees what the text says (README.md, "status").
+  const hasIssues = status.messages.length > 0 || status.runtime_issues.length > 0;
+  return hasIssues && !json ? STATUS_HAS_ISSUES : 0;
 }
+
+/** The exit code of `status` and `status --simple` when they show issues (errors exit 1). */
+export const STATUS_HAS_ISSUES = 2;
 
 const OPTIONS = [
   { long: 'json', value: 'none', help: 'Print the status as JSON' },

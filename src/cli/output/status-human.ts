@@ -93,8 +93,28 @@ function instanceLine(instance: InstanceJson, paint: (t: string) => string): str
     `   respawns:${String(instance.respawns).padEnd(4)}` +
     `   port:${String(instance.port ?? '-').padEnd(6)}` +
     `   tag:${instance.tag ?? '-'}` +
+    exitColumns(instance) +
     usageColumns(instance)
   );
+}
+
+/** How the last run ended, and in backoff when the next start is due. */
+function exitColumns(instance: InstanceJson): string {
+  const status = instance.last_exit_status ?? null;
+  const last = instance.last_exit_signal ?? (status === null ? undefined : String(status));
+  const nextAt = instance.next_attempt_at ?? null;
+  const next = nextAt === null ? '' : `   next try:${clockTime(nextAt)}`;
+  return (last === undefined ? '' : `   last exit:${last}`) + next;
+}
+
+function clockTime(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+function restartPolicy(process: ProcessJson): string {
+  const backoff = process.min_uptime === undefined ? '' : `, backoff when up less than ${process.min_uptime}s (at most ${process.max_backoff ?? '?'}s)`;
+  return `${process.restart ?? 'always'}${backoff}`;
 }
 
 function processBlock(status: StatusReply, process: ProcessJson, colors: Colors): string[] {
@@ -114,6 +134,7 @@ function processBlock(status: StatusReply, process: ProcessJson, colors: Colors)
     lines.push(row('Quantity', String(process.quantity)));
     lines.push(row('Respawning', `${process.max_respawns} every ${process.respawn_window} seconds`));
     lines.push(row('Restart mode', process.restart_mode));
+    if (process.restart !== undefined) lines.push(row('Restart policy', restartPolicy(process)));
     lines.push(row('Stop timeout', `${process.stop_timeout} seconds`));
     const proxy = process.proxy_port === undefined ? 'none' : `${process.proxy_address ?? '127.0.0.1'}:${process.proxy_port}`;
     lines.push(row('Proxy Listener', proxy));
