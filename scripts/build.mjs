@@ -1,5 +1,5 @@
 // Bundles the CLI into one CommonJS file: start-up cost is dominated by module loading, and one
-// file is ~60 ms faster than tsc's multi-file ESM output (see shared/ECOSYSTEM.md §4.1).
+// file is ~60 ms faster than tsc's multi-file ESM output (measured when the build was chosen).
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ await build({
     PROCODILE_VERSION: JSON.stringify(`${pkg.version} (rev ${revision})`),
   },
   // yaml's ESM build loads in about half the time of its many-file CommonJS build once
-  // bundled (shared/ECOSYSTEM.md §4.2); the code is the same.
+  // bundled; the code is the same.
   alias: { yaml: './node_modules/yaml/browser/index.js' },
   sourcemap: false,
   logLevel: 'warning',
@@ -53,7 +53,7 @@ if (/\bimport\((["'])(node:|[a-z@])/.test(readFileSync(outfile, 'utf8'))) {
 }
 
 // The loader is what users run: `--` in its shebang stops Node 20 from taking our own
-// `--env-file` flag as its own (ECOSYSTEM trap 1).
+// `--env-file` flag as its own (Node 20 scans the whole command line for it).
 copyFileSync(new URL('./loader.cjs', import.meta.url).pathname, loader);
 chmodSync(loader, 0o755);
 

@@ -15,7 +15,7 @@ export interface ProcfileEntry {
   line?: number;
 }
 
-/** Case-sensitive on purpose: `job__aT__…` is an ordinary process name (spec 4.1). */
+/** Case-sensitive on purpose: `job__aT__…` is an ordinary process name (Procodile 4.1). */
 const SCHEDULE_SEPARATOR = '__AT__';
 
 export function readProcfile(path: string): Result<ProcfileEntry[]> {

@@ -45,7 +45,7 @@ export interface ProcessDefinition {
   restartMode: RestartMode;
   maxRespawns: number;
   respawnWindow: number;
-  /** Absolute path of this process's output log (spec 5.2). */
+  /** Absolute path of this process's output log (Procodile 5.2). */
   logPath: string;
   /** Normalised with the SIG prefix, e.g. `SIGTERM`. */
   termSignal: NodeJS.Signals;
@@ -121,7 +121,7 @@ export interface AppConfig {
   loadedAt: number;
 }
 
-/** Where an application lives, before its files are read (spec 3.1). */
+/** Where an application lives, before its files are read (Procodile 3.1). */
 export interface AppLocation {
   root: string;
   /** Absolute Procfile path, or undefined for ROOT/Procfile. */

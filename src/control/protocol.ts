@@ -1,4 +1,4 @@
-// The control socket's language, compatible with Procodile 2 (spec 10): one request line
+// The control socket's language, compatible with Procodile 2 (Procodile 10): one request line
 // `command {json}`, one reply line `CODE payload`. Requests are validated here, before any
 // of them reaches the supervisor (D11).
 import * as v from 'valibot';
@@ -95,7 +95,7 @@ export interface StatusReply {
   loaded_at: number;
 }
 
-/** procodile addition: one thing a reload changed (spec 7.4). */
+/** procodile addition: one thing a reload changed (Procodile 7.4). */
 export interface ReloadChangeJson {
   kind: 'added' | 'removed' | 'command-changed' | 'options-changed' | 'env-changed';
   /** The process; absent for the global env. */

@@ -1,5 +1,5 @@
 // `tail -n N -F` in-process: the last lines of a file, then everything appended to it, across
-// truncation and rotation, without spawning the system tail (ECOSYSTEM.md §3.8).
+// truncation and rotation, without spawning the system tail (a tail that never blocks on a missing file).
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';

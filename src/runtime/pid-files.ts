@@ -1,5 +1,5 @@
 // The per-instance pid files `PIDS/NAME.N.pid`: written at spawn, watched for a process that
-// replaces itself (spec 6.8), removed when the instance is finished with.
+// replaces itself (Procodile 6.8), removed when the instance is finished with.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from './safe-files.js';

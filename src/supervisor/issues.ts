@@ -1,4 +1,4 @@
-// Runtime issues: problems the supervisor keeps reporting until they are resolved (spec 9).
+// Runtime issues: problems the supervisor keeps reporting until they are resolved (Procodile 9).
 
 export type IssueType =
   | 'process_failed_permanently'

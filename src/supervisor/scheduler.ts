@@ -1,4 +1,4 @@
-// Scheduled (cron) processes (spec 8): one watcher per enabled job that sleeps until the next
+// Scheduled (cron) processes (Procodile 8): one watcher per enabled job that sleeps until the next
 // tick, never lets two runs of a job overlap, and keeps the job's run history and issues.
 import { Cron } from 'croner';
 import type { ProcessDefinition } from '../config/types.js';

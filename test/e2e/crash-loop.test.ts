@@ -118,8 +118,11 @@ describe('a crash loop', () => {
     assert.ok(supervisorPid !== undefined);
     // The supervisor used to go deaf only once the loop was in full swing.
     await waitFor(() => existsSync(a.path('crash.log')) && a.read('crash.log').length >= 1000 * 'ran\n'.length, 60_000, '1,000 runs');
+    const writerPid = readPid(a.path('pids/.procodile-logs.pid'));
     process.kill(supervisorPid, 'SIGTERM');
     await waitForDeath(supervisorPid, 5000);
+    // The log writer leaves by itself once the supervisor's output and every instance's is closed.
+    if (writerPid !== undefined) await waitForDeath(writerPid, 5000);
     assert.match(a.read('procodile.log'), /Supervisor received TERM signal/);
     assert.match(a.read('procodile.log'), /Stopped Procodile supervisor/);
   });

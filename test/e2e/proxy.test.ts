@@ -1,4 +1,4 @@
-// The TCP proxy in front of a process's instances (spec 11).
+// The TCP proxy in front of a process's instances (Procodile 11).
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';

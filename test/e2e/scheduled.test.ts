@@ -1,4 +1,4 @@
-// Scheduled (cron) processes under a real supervisor (spec 8).
+// Scheduled (cron) processes under a real supervisor (Procodile 8).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { appsCleanedAfterEach, type TestApp, waitFor } from '../helpers/app.js';

@@ -291,7 +291,7 @@ for (const useWatch of [true, false]) {
       }
     });
 
-    it('passes the ECOSYSTEM §3.8 sequence: last 3, appends, truncate, rotate', async () => {
+    it('follows the sequence last 3, appends, truncate, rotate', async () => {
       const path = tempFile(numbered(1, 100));
       const size = statSync(path).size;
       let text = await readLastLines(path, 3, size);
