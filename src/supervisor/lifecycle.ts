@@ -1,11 +1,11 @@
-// Starting, respawning and stopping single instances, as transitions of the instance state
-// machine (docs/architecture.md, "Instance states"): spawn into its own process group, follow
-// a process that replaces itself, respawn within max_respawns per respawn_window, and stop the
-// whole group with SIGKILL after stop_timeout. Operating-system work goes through ProcessOps
-// and time through a Clock, so every rule here runs in unit tests without real processes.
-// The pieces that stand alone live beside it: ports, environment, respawn policy, the
-// respawn queue, the stopper, pid-file following, leftover sweeps and hooks. It is long
-// because every transition of an instance is made here, in one place.
+// Starting, respawning and giving up on single instances, as transitions of the instance
+// state machine (docs/architecture.md, "Instance states"): spawn into its own process group,
+// wait for readiness, follow a process that replaces itself, and on a death decide between
+// respawn, backoff, completion and failure. Operating-system work goes through ProcessOps and
+// time through a Clock, so every rule here runs in unit tests without real processes. It is
+// long because those transitions read each other's state; what stands alone lives beside it:
+// stopping (instance-stops.ts), ports, environment, the restart decision, the respawn queue,
+// pid-file following, readiness probes, hooks and leftover sweeps.
 import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_READY_TIMEOUT, type AppConfig, type ProcessDefinition } from '../config/types.js';
 import { readEnvFile } from '../config/env-file.js';
@@ -15,7 +15,8 @@ import { RespawnLogLimiter } from '../logging/respawn-log-limiter.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { describeExit, describeExits } from './exit-description.js';
 import { HookRunner, type HookKind } from './hooks.js';
-import { EscapedProcesses, type Escapee } from './escaped-processes.js';
+import { EscapedProcesses } from './escaped-processes.js';
+import { InstanceStops } from './instance-stops.js';
 import { GroupSweeper, type StoppingGroup } from './group-sweeper.js';
 import type { Instance } from './instance.js';
 import { buildInstanceEnv, launchFingerprint } from './instance-env.js';
@@ -80,8 +81,7 @@ export class Lifecycle {
   readonly #respawnLog = new RespawnLogLimiter();
   /** Respawns whose start is not logged line by line (a crash loop's summary covers them). */
   readonly #quietStarts = new WeakSet<Instance>();
-  /** Groups of instances being stopped, for the adoption record. */
-  readonly #stoppingGroups = new Map<Instance, StoppingGroup>();
+  readonly #stops: InstanceStops;
   /** Readiness checks of instances in `starting` with a process. */
   readonly #watches = new Map<Instance, ReadinessWatch>();
   /** The timer that ends each backoff. */
@@ -97,6 +97,25 @@ export class Lifecycle {
     this.#pids = new PidFollower(host.ops, (instance) => this.#pidFile(instance), (instance, message) => this.#log(instance, message));
     this.#respawns = new RespawnQueue(host.clock, (respawn) => this.#respawn(respawn));
     this.hooks = new HookRunner({ ops: host.ops, clock: host.clock, log: (name, message) => host.logger.log(name, message) });
+    this.#stops = new InstanceStops(
+      {
+        ops: host.ops,
+        clock: host.clock,
+        definitionOf: (instance) => host.definitionOf(instance),
+        pidFile: (instance) => this.#pidFile(instance),
+        log: (instance, message) => this.#log(instance, message),
+        drain: host.drain === undefined ? undefined : (instance) => host.drain?.(instance),
+        onChanged: (instance) => host.onChanged(instance),
+        onStopped: (instance) => {
+          const leftOut = this.#respawnLog.flush(instance, host.clock.now());
+          if (leftOut !== undefined) this.#log(instance, leftOut);
+        },
+        onJobExit: (instance, stoppedByUser, startedAtMs) => host.onJobExit(instance, stoppedByUser, startedAtMs),
+        onGone: (instance) => host.onGone(instance),
+      },
+      this.stopper,
+      this.escaped,
+    );
   }
 
   #log(instance: Instance, message: string): void {
@@ -444,120 +463,24 @@ export class Lifecycle {
   /** Stops an instance and its whole group; resolves once nothing of it is left. */
   stop(instance: Instance): Promise<void> {
     if (instance.stopping !== undefined) return instance.stopping;
-    const definition = this.#host.definitionOf(instance);
-    instance.stopping = new Promise<void>((resolve) => {
-      const wasFailed = instance.state.name === 'failed' || instance.state.name === 'completed';
-      const inBackoff = instance.state.name === 'backoff';
-      const queued = this.#queued.get(instance);
-      if (queued !== undefined) this.#respawns.remove(queued);
-      this.#host.clock.clear(this.#backoffs.get(instance));
-      this.#backoffs.delete(instance);
-      if (!wasFailed && instance.state.name === 'running') this.refreshPid(instance);
-      this.#watches.get(instance)?.cancel('was stopped before it was ready');
-      const timeoutMs = (definition?.stopTimeout ?? 10) * 1000;
-      const alive = !wasFailed && instance.isAlive();
-      const process = alive ? instance.process : undefined;
-      // Leaving `running` takes it out of the proxy's pool at once; its term signal waits
-      // until the connections it still serves have finished (or may no longer wait).
-      instance.moveTo({ name: 'stopping', process, deadlineMs: this.#host.clock.now() + timeoutMs, forced: false });
-      if (process === undefined && inBackoff) this.#log(instance, 'Waiting respawn cancelled');
-      const quiet = wasFailed || inBackoff;
-      const draining = process === undefined ? undefined : this.#host.drain?.(instance);
-      if (draining === undefined) this.#signalAndWatch(instance, definition, quiet, process, timeoutMs, resolve);
-      else {
-        this.#log(instance, 'Left the proxy; waiting for its connections to finish');
-        // It may have ended while it drained; a pid not checked again could belong to another process by now.
-        void draining.then(() =>
-          this.#signalAndWatch(instance, definition, quiet, instance.isAlive() ? process : undefined, timeoutMs, resolve),
-        );
-      }
-    });
-    return instance.stopping;
-  }
-
-  #signalAndWatch(
-    instance: Instance,
-    definition: ProcessDefinition | undefined,
-    wasFailed: boolean,
-    process: ProcessRef | undefined,
-    timeoutMs: number,
-    resolve: () => void,
-  ): void {
-    const deadlineMs = this.#host.clock.now() + timeoutMs;
-    const state = instance.state;
-    if (state.name === 'stopping') instance.moveTo({ ...state, deadlineMs });
-    let escapees: Escapee[] = [];
-    if (process === undefined) {
-      if (!wasFailed) this.#log(instance, 'Process already stopped');
-    } else {
-      escapees = this.escaped.find(instance);
-      const signal = definition?.termSignal ?? 'SIGTERM';
-      this.#log(instance, `Sending ${signal.replace(/^SIG/, '')} to ${process.pid}`);
-      if (process.pgid === undefined || !this.#ops.signalGroup(process.pgid, signal)) this.#ops.signalPid(process.pid, signal);
-      if (process.pgid !== undefined) {
-        const leader = this.#ops.stat(process.pgid);
-        this.#stoppingGroups.set(instance, {
-          description: instance.description,
-          pgid: process.pgid,
-          leaderStartTime: leader?.pgid === process.pgid ? leader.startTime : undefined,
-          since: this.#ops.ticksSinceBoot(),
-          killAt: deadlineMs,
-        });
-      }
-    }
-    // The record now lists this group as being stopped, for a successor to finish.
-    this.#host.onChanged(instance);
-    this.stopper.watch(instance, {
-      deadlineMs,
-      isRunning: () => this.#isRunningAnything(instance),
-      kill: () => this.kill(instance),
-      onForced: () => this.#forced(instance, timeoutMs),
-      onDone: () => {
-        this.#stopped(instance, escapees);
-        resolve();
-      },
-    });
-  }
-
-  #forced(instance: Instance, timeoutMs: number): void {
-    const state = instance.state;
-    if (state.name === 'stopping') instance.moveTo({ ...state, forced: true });
-    this.#log(instance, `Still running after ${timeoutMs / 1000}s, sending KILL to the process group`);
+    // Nothing waiting to start it again may outlive the stop.
+    const queued = this.#queued.get(instance);
+    if (queued !== undefined) this.#respawns.remove(queued);
+    this.#host.clock.clear(this.#backoffs.get(instance));
+    this.#backoffs.delete(instance);
+    if (instance.state.name === 'running') this.refreshPid(instance);
+    this.#watches.get(instance)?.cancel('was stopped before it was ready');
+    return this.#stops.stop(instance);
   }
 
   /** SIGKILL to the instance's group (or its process) now. */
   kill(instance: Instance): void {
-    const { pid, pgid } = instance;
-    if (pgid !== undefined && this.#ops.signalGroup(pgid, 'SIGKILL')) return;
-    if (pid !== undefined) this.#ops.signalPid(pid, 'SIGKILL');
+    this.#stops.kill(instance);
   }
 
   /** Groups being stopped or swept, for the adoption record. */
   stoppingGroups(): StoppingGroup[] {
-    return [...this.sweeper.pending(), ...this.#stoppingGroups.values()];
-  }
-
-  #isRunningAnything(instance: Instance): boolean {
-    // Until its exit event, our child may be an unreaped zombie that still holds its group
-    // together; the exit event will check again. Scanning /proc for it now would cost a full
-    // scan per instance per tick.
-    const child = instance.child;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) return true;
-    if (instance.isAlive()) return true;
-    return instance.pgid !== undefined && this.#ops.groupHasLiveMembers(instance.pgid);
-  }
-
-  #stopped(instance: Instance, escapees: Escapee[]): void {
-    this.#stoppingGroups.delete(instance);
-    this.escaped.report(instance, escapees);
-    const startedAtMs = instance.process?.startedAtMs;
-    instance.moveTo({ name: 'stopped', forced: instance.forced });
-    this.#ops.removePidFile(this.#pidFile(instance));
-    const leftOut = this.#respawnLog.flush(instance, this.#host.clock.now());
-    if (leftOut !== undefined) this.#log(instance, leftOut);
-    if (instance.forced) this.#log(instance, 'Stopped (forced with KILL)');
-    if (this.#host.definitionOf(instance)?.schedule !== undefined) this.#host.onJobExit(instance, true, startedAtMs);
-    this.#host.onGone(instance);
+    return [...this.sweeper.pending(), ...this.#stops.groups()];
   }
 }
 
