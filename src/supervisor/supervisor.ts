@@ -15,7 +15,8 @@ import { systemProcessOps, type ProcessOps } from './process-ops.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
 import { applyReload, type ReloadSummary } from './reload-report.js';
-import { excessInstances, restartInstances, type RestartChange } from './restart.js';
+import { excessInstances, restartInstances } from './restart.js';
+import type { InstanceView, RestartRequest, RestartResult, StartOutcome, StartRequest, StopRequest } from './requests.js';
 import { matchesSelector, parseSelector } from './selectors.js';
 import { suggestCommand } from './suggest-command.js';
 import { Scheduler } from './scheduler.js';
@@ -30,48 +31,6 @@ import { runCommand, type CommandRunner } from './run-command.js';
 const SUPERVISE_INTERVAL_MS = 3000;
 /** Adopted processes are not our children, so their deaths are only seen by looking. */
 const ADOPTED_CHECK_MS = 500;
-
-export interface StartRequest {
-  /** Answer only once every started instance is ready. */
-  wait?: boolean;
-  processNames?: string[];
-  tag?: string;
-  portAllocations?: Record<string, number>;
-}
-
-export interface StopRequest {
-  processNames?: string[];
-  /** Shut the supervisor down once nothing is left. */
-  stopSupervisor?: boolean;
-}
-
-export interface RestartRequest {
-  /** Answer only once every new instance is ready. */
-  wait?: boolean;
-  processNames?: string[];
-  tag?: string;
-}
-
-export interface StartOutcome<T> {
-  started: T[];
-  /** A failed release_command, or instances that did not become ready in time. */
-  errors: string[];
-  /** The failed release_command's output, a line each. */
-  releaseOutput?: string[];
-}
-
-export interface RestartResult<T> {
-  changes: RestartChange<T>[];
-  warnings: string[];
-  errors: string[];
-  releaseOutput?: string[];
-}
-
-/**
- * How a caller sees an instance at the moment it is reported (the control socket's JSON, say):
- * the supervisor hands each instance to it at that moment, before anything else can change it.
- */
-export type InstanceView<T> = (instance: Instance) => T;
 
 export interface SupervisorOptions {
   version: string;
