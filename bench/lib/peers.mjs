@@ -128,7 +128,7 @@ export function procodilePeer(cliPath) {
 export async function pm2Peer(peersDir) {
   const bin = join(peersDir, 'node_modules', 'pm2', 'bin', 'pm2');
   const base = { name: 'pm2', available: false, version: null, stopLeavesSupervisor: false };
-  if (!existsSync(bin)) return { ...base, reason: `PM2 not installed in ${peersDir}` };
+  if (!existsSync(bin)) return { ...base, reason: `PM2 not installed in ${peersDir} (npm install --prefix ${peersDir} pm2)` };
   let version;
   try {
     version = JSON.parse(readFileSync(join(peersDir, 'node_modules', 'pm2', 'package.json'), 'utf8')).version;
