@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cleanEnv, isAlive, killTracked, readPidFile, waitFor } from './util.mjs';
+import { cleanEnv, isAlive, killTracked, onCleanup, readPidFile, waitFor } from './util.mjs';
 
 const CONNECTIONS = 10;
 
@@ -77,6 +77,12 @@ export function wrk(port, seconds) {
 /** procodile: one web tier of `quantity` behind its proxy, restarted under load. */
 export async function procodileDeploy(CLI, quantity, SECONDS) {
   const root = mkdtempSync('/tmp/pc-deploy-');
+  const teardown = () => {
+    cli(CLI, root, ['stop', '-s', '--wait']);
+    rmSync(root, { recursive: true, force: true });
+  };
+  // Ctrl-C during the load tears the app down too (bench/run.mjs runs the cleanups).
+  const forget = onCleanup(teardown);
   const proxyPort = await freePort();
   writeFileSync(join(root, 'server.js'), SERVER);
   writeFileSync(join(root, 'Procfile'), `web: ${process.execPath} server.js\n`);
@@ -113,8 +119,8 @@ export async function procodileDeploy(CLI, quantity, SECONDS) {
       throughput_ratio: Number((before.rps / straight.rps).toFixed(2)),
     };
   } finally {
-    cli(CLI, root, ['stop', '-s', '--wait']);
-    rmSync(root, { recursive: true, force: true });
+    forget();
+    teardown();
   }
 }
 
@@ -138,6 +144,16 @@ export async function pm2Deploy(pm2Bin, quantity, SECONDS) {
   const conf = { apps: [{ name: 'web', script: join(root, 'server.js'), exec_mode: 'cluster', instances: quantity, env: { PORT: String(port), PROC_NAME: 'web' } }] };
   writeFileSync(join(root, 'eco.config.js'), `module.exports = ${JSON.stringify(conf)};\n`);
   const daemon = () => readPidFile(join(home, 'pm2.pid'));
+  const teardown = async () => {
+    const pid = daemon();
+    if (pid !== null && isAlive(pid)) {
+      pm2('kill');
+      await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
+      killTracked([pid], ['PM2', 'node']);
+    }
+    if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+  };
+  const forget = onCleanup(teardown);
   try {
     const started = pm2('start', join(root, 'eco.config.js'));
     if (started.code !== 0) throw new Error(started.out);
@@ -161,12 +177,7 @@ export async function pm2Deploy(pm2Bin, quantity, SECONDS) {
       rps: before.rps,
     };
   } finally {
-    const pid = daemon();
-    if (pid !== null && isAlive(pid)) {
-      pm2('kill');
-      await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
-      killTracked([pid], ['PM2', 'node']);
-    }
-    if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+    forget();
+    await teardown();
   }
 }
