@@ -5,7 +5,7 @@
 // short-lived it was.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TICKS_PER_SECOND, cpuTicks, fileSize, nowMs, readPidFile, rssKb, run, shortTmp, sleep, waitFor } from './util.mjs';
+import { TICKS_PER_SECOND, cpuTicks, fileSize, nowMs, readPidFile, removeDir, rssKb, run, shortTmp, sleep, waitFor } from './util.mjs';
 
 /** Spawns that count as "after the first 10 s" start this long after the start command. */
 const WARMUP_S = 10;
@@ -140,5 +140,6 @@ export async function crashLoopRound(peers, seconds, onApp) {
     return out;
   } finally {
     for (const v of vs) if (v.app) await v.peer.destroy(v.app);
+    removeDir(dir);
   }
 }
