@@ -4,11 +4,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crashLoopRound } from './lib/crash-loop.mjs';
+import { pm2Deploy, procodileDeploy } from './lib/deploy.mjs';
 import { logRun } from './lib/logs.mjs';
+import { buildWithoutSampler, samplerRound, statusAllRound } from './lib/observe.mjs';
 import { pm2Peer, procodilePeer, supervisordPeer } from './lib/peers.mjs';
 import { buildTargets, machine, printReport, ratio } from './lib/report.mjs';
+import { printScenarios, scenarioTargets, summariseScenarios } from './lib/scenario-report.mjs';
 import { measureCli, measureRespawn, measureRestart, measureRss, measureStart, measureStop } from './lib/scenarios.mjs';
-import { envInt, nowMs, onCleanup, round, runCleanups, stats } from './lib/util.mjs';
+import { envInt, nowMs, onCleanup, removeDir, round, runCleanups, stats } from './lib/util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
@@ -22,8 +26,16 @@ const cfg = {
   log_lines: envInt('BENCH_LOG_LINES', 200_000),
   log_chunk: envInt('BENCH_LOG_CHUNK', 4096),
   settle_ms: envInt('BENCH_SETTLE_MS', 1500),
+  crash_runs: envInt('BENCH_CRASH_RUNS', 3),
+  crash_seconds: envInt('BENCH_CRASH_SECONDS', 60),
+  observe_runs: envInt('BENCH_OBSERVE_RUNS', 3),
+  sampler_seconds: envInt('BENCH_SAMPLER_SECONDS', 30),
+  scrapes: envInt('BENCH_SCRAPES', 10),
+  status_all_samples: envInt('BENCH_STATUS_ALL_SAMPLES', 10),
+  deploy_runs: envInt('BENCH_DEPLOY_RUNS', 3),
+  deploy_seconds: envInt('BENCH_DEPLOY_SECONDS', 6),
   peers: (process.env.BENCH_PEERS ?? 'procodile,pm2,supervisord').split(',').map((s) => s.trim()),
-  only: (process.env.BENCH_ONLY ?? 'ten,hundred,logs').split(',').map((s) => s.trim()),
+  only: (process.env.BENCH_ONLY ?? 'ten,hundred,logs,crash,observe,deploy').split(',').map((s) => s.trim()),
 };
 
 const log = (msg) => process.stderr.write(`[bench ${((nowMs() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
@@ -121,6 +133,74 @@ async function phaseLogs() {
   return out;
 }
 
+// rounds[scenario] = [one object per round]
+const rounds = { crash_loop: [], sampler: [], status_all: [], deploy: [] };
+
+/** Registers an app of a scenario for the Ctrl-C teardown; the scenario tears it down itself. */
+const cleanupOf = (peer) => (app) => onCleanup(() => peer.destroy(app));
+
+async function phaseCrash(peers) {
+  for (let r = 0; r < cfg.crash_runs; r++) {
+    if (interrupted) return;
+    try {
+      const x = await crashLoopRound(peers, cfg.crash_seconds, (peer, app) => cleanupOf(peer)(app));
+      rounds.crash_loop.push(x);
+      log(`crash-loop run ${r + 1}/${cfg.crash_runs}: ${Object.entries(x).map(([k, v]) => `${k} ${v.spawns} spawns ${round(v.cpu_percent, 2)}% cpu`).join(', ')}`);
+    } catch (e) {
+      errors.push({ scenario: 'crash-loop', error: e.message });
+      log(`ERROR crash-loop: ${e.message}`);
+    }
+  }
+}
+
+async function phaseObserve(procodile) {
+  const off = await buildWithoutSampler(CLI);
+  onCleanup(() => removeDir(off.dir));
+  for (let r = 0; r < cfg.observe_runs; r++) {
+    if (interrupted) return;
+    try {
+      const x = await samplerRound(procodile, off.cli, { seconds: cfg.sampler_seconds, settleMs: cfg.settle_ms, scrapes: cfg.scrapes }, cleanupOf(procodile));
+      rounds.sampler.push(x);
+      log(`sampler run ${r + 1}/${cfg.observe_runs}: cpu ${round(x.cpu_on, 2)}% (off ${round(x.cpu_off, 2)}%), rss ${x.rss_on_kb} kB (off ${x.rss_off_kb} kB)`);
+      const y = await statusAllRound(procodile, { apps: 10, samples: cfg.status_all_samples }, cleanupOf(procodile));
+      rounds.status_all.push(y);
+      log(`status --all run ${r + 1}/${cfg.observe_runs}: ${round(stats(y.all_ms).median, 0)} ms vs ${round(stats(y.one_ms).median, 0)} ms`);
+    } catch (e) {
+      errors.push({ scenario: 'observe', error: e.message });
+      log(`ERROR observe: ${e.message}`);
+    }
+  }
+}
+
+async function phaseDeploy(pm2) {
+  const wrk = await import('node:child_process').then((cp) => cp.spawnSync('wrk', ['--version']));
+  if (wrk.error) {
+    log('deploy skipped: wrk is not installed (apt-get install -y wrk)');
+    errors.push({ scenario: 'deploy', error: 'wrk not installed (apt-get install -y wrk)' });
+    return;
+  }
+  const pm2Bin = pm2.available && cfg.peers.includes('pm2') ? join(PEERS_DIR, 'node_modules', 'pm2', 'bin', 'pm2') : null;
+  if (pm2Bin === null) log(`deploy: PM2 reload skipped (${pm2.reason ?? 'not in BENCH_PEERS'}; npm install --prefix ${PEERS_DIR} pm2)`);
+  for (let r = 0; r < cfg.deploy_runs; r++) {
+    for (const quantity of [2, 4]) {
+      if (interrupted) return;
+      try {
+        const x = await procodileDeploy(CLI, quantity, cfg.deploy_seconds);
+        rounds.deploy.push({ peer: 'procodile', ...x });
+        log(`deploy procodile q${quantity} run ${r + 1}/${cfg.deploy_runs}: failed ${x.failed_during_restart}, p99 ${x.p99_ratio}x, proxy/direct ${x.throughput_ratio}`);
+        if (pm2Bin !== null) {
+          const y = await pm2Deploy(pm2Bin, quantity, cfg.deploy_seconds);
+          rounds.deploy.push({ peer: 'pm2', ...y });
+          log(`deploy pm2 q${quantity} run ${r + 1}/${cfg.deploy_runs}: failed ${y.failed_during_restart}, p99 ${y.p99_ratio}x`);
+        }
+      } catch (e) {
+        errors.push({ scenario: 'deploy', quantity, error: e.message });
+        log(`ERROR deploy q${quantity}: ${e.message}`);
+      }
+    }
+  }
+}
+
 function rotate(list, k) {
   const s = k % list.length;
   return [...list.slice(s), ...list.slice(0, s)];
@@ -154,6 +234,9 @@ async function main() {
     if (cfg.only.includes('ten')) await phaseTen(peers);
     if (cfg.only.includes('hundred')) await phaseHundred(peers);
     if (cfg.only.includes('logs')) logsRaw = await phaseLogs();
+    if (cfg.only.includes('crash')) await phaseCrash(peers);
+    if (cfg.only.includes('observe')) await phaseObserve(procodile);
+    if (cfg.only.includes('deploy')) await phaseDeploy(all[1]);
   } finally {
     await runCleanups();
   }
@@ -201,11 +284,15 @@ async function main() {
     ratios,
     errors,
   };
-  result.targets = buildTargets(metrics, ratios);
+  result.scenarios = summariseScenarios(rounds);
+  result.scenario_rounds = rounds;
+  result.targets = [...buildTargets(metrics, ratios), ...scenarioTargets(result.scenarios)];
+  result.loadavg = (await import('node:os')).loadavg();
   const dir = join(HERE, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.generated_at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  printScenarios(result.scenarios);
   printReport(result);
   process.stdout.write(`\nresults: ${file}\n`);
   if (errors.length > 0) process.stdout.write(`errors: ${errors.length} (see JSON)\n`);

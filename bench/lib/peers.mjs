@@ -128,7 +128,7 @@ export function procodilePeer(cliPath) {
 export async function pm2Peer(peersDir) {
   const bin = join(peersDir, 'node_modules', 'pm2', 'bin', 'pm2');
   const base = { name: 'pm2', available: false, version: null, stopLeavesSupervisor: false };
-  if (!existsSync(bin)) return { ...base, reason: `PM2 not installed in ${peersDir}` };
+  if (!existsSync(bin)) return { ...base, reason: `PM2 not installed in ${peersDir} (npm install --prefix ${peersDir} pm2)` };
   let version;
   try {
     version = JSON.parse(readFileSync(join(peersDir, 'node_modules', 'pm2', 'package.json'), 'utf8')).version;
@@ -142,11 +142,16 @@ export async function pm2Peer(peersDir) {
     ...base,
     available: true,
     version,
-    create(n) {
+    create(n, { shell } = {}) {
       const app = newApp('pcb-pm2-', n);
       mkdirSync(join(app.dir, 'h'));
+      // `shell`: a /bin/sh command run with PM2's default restart policy (crash-loop scenario).
       const conf = {
-        apps: [{ name: 'idle', script: 'sleep', args: IDLE_SECONDS, interpreter: 'none', instances: n, exec_mode: 'fork', autorestart: true }],
+        apps: [
+          shell === undefined
+            ? { name: 'idle', script: 'sleep', args: IDLE_SECONDS, interpreter: 'none', instances: n, exec_mode: 'fork', autorestart: true }
+            : { name: 'crash', script: '/bin/sh', args: ['-c', shell], interpreter: 'none', instances: n, exec_mode: 'fork' },
+        ],
       };
       writeFileSync(join(app.dir, 'eco.config.js'), `module.exports = ${JSON.stringify(conf)};\n`);
       return app;
@@ -188,9 +193,15 @@ export async function supervisordPeer() {
     ...base,
     available: true,
     version: v?.stdout.trim() || 'unknown',
-    create(n) {
+    create(n, { shell } = {}) {
       const app = newApp('pcb-sv-', n);
       const d = app.dir;
+      // `shell`: a /bin/sh command run with supervisord's default autorestart, startsecs and
+      // startretries (crash-loop scenario).
+      const program =
+        shell === undefined
+          ? ['[program:idle]', `command=sleep ${IDLE_SECONDS}`, `numprocs=${n}`, 'process_name=%(program_name)s_%(process_num)d', 'autorestart=true', 'startsecs=0']
+          : ['[program:crash]', `command=/bin/sh -c "${shell.replace(/%/g, '%%')}"`, `numprocs=${n}`, 'process_name=%(program_name)s_%(process_num)d'];
       writeFileSync(
         conf(app),
         [
@@ -205,12 +216,7 @@ export async function supervisordPeer() {
           'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
           '[supervisorctl]',
           `serverurl=unix://${d}/s.sock`,
-          '[program:idle]',
-          `command=sleep ${IDLE_SECONDS}`,
-          `numprocs=${n}`,
-          'process_name=%(program_name)s_%(process_num)d',
-          'autorestart=true',
-          'startsecs=0',
+          ...program,
           `stdout_logfile=${d}/%(program_name)s_%(process_num)d.log`,
           'redirect_stderr=true',
           '',

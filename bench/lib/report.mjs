@@ -34,7 +34,7 @@ export function ratio(a, b) {
 export function buildTargets(m, r) {
   const v = (x) => (x === null || x === undefined ? null : x);
   const lg = m.logs;
-  const integrity = lg && Object.values(lg).every((x) => x && x.integrity);
+  const integrity = lg && Object.keys(lg).length > 0 && Object.values(lg).every((x) => x && x.integrity);
   const bad = lg ? Object.values(lg).reduce((s, x) => s + (x ? x.integrity.lost + x.integrity.torn + x.integrity.reordered : 0), 0) : null;
   return [
     ['CLI status latency vs node -e 0', v(r.status_vs_node?.of_medians), '<=', 1.35, 'x'],
@@ -106,8 +106,8 @@ export function printReport(res, out = process.stdout) {
   line('restart 10 until alive', 'restart_10_ms', 'ms');
   line('stop 10 until none left', 'stop_10_ms', 'ms');
   line('stop 100 until none left', 'stop_100_ms', 'ms');
-  out.write(`\n${table(rows)}\n`);
-  if (m.logs) {
+  if (rows.length > 1) out.write(`\n${table(rows)}\n`);
+  if (m.logs && Object.keys(m.logs).length > 0) {
     const lr = [['log throughput', 'lines/s median [min-max]', 'ms median', 'lost', 'torn', 'reordered', 'dup', 'vs baseline']];
     const base = { background: 'log_background_vs_direct', background_rotating: 'log_background_rotating_vs_direct', background_direct: 'log_background_direct_vs_direct', node_pipe: 'log_node_pipe_vs_pipe', foreground: 'log_foreground_vs_pipe' };
     for (const [mode, x] of Object.entries(m.logs)) {

@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmark: timing, /proc inspection, statistics and cleanup.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,7 +33,7 @@ export function procStat(pid) {
   const close = text.lastIndexOf(')');
   const comm = text.slice(text.indexOf('(') + 1, close);
   const fields = text.slice(close + 2).split(' ');
-  return { pid, comm, state: fields[0], ppid: Number(fields[1]), starttime: Number(fields[19]) };
+  return { pid, comm, state: fields[0], ppid: Number(fields[1]), utime: Number(fields[11]), stime: Number(fields[12]), starttime: Number(fields[19]) };
 }
 
 /** Alive = exists and is not a zombie (PID 1 here does not reap orphans). */
@@ -57,6 +57,23 @@ export function liveChildren(ppid, { comm, minPid = 0 } = {}) {
     out.push(pid);
   }
   return out;
+}
+
+/** CPU ticks (utime + stime, in USER_HZ) the process used so far, or null when it is gone. */
+export function cpuTicks(pid) {
+  const st = pid === null ? null : procStat(pid);
+  return st === null ? null : st.utime + st.stime;
+}
+
+/** USER_HZ, the unit of /proc/PID/stat times (100 on every Linux we run on). */
+export const TICKS_PER_SECOND = 100;
+
+export function fileSize(path) {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 export function rssKb(pid) {
