@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// procodile benchmark suite (issue 6): procodile side by side with PM2 and supervisord.
+// procodile benchmark suite: procodile side by side with Ruby Procodile, PM2 and supervisord.
 // See bench/README.md for what is measured and the BENCH_* environment variables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logRun } from './lib/logs.mjs';
-import { pm2Peer, procodilePeer, supervisordPeer } from './lib/peers.mjs';
+import { pm2Peer, procodilePeer, rubyProcodilePeer, supervisordPeer } from './lib/peers.mjs';
 import { buildTargets, machine, printReport, ratio } from './lib/report.mjs';
 import { measureCli, measureRespawn, measureRestart, measureRss, measureStart, measureStop } from './lib/scenarios.mjs';
 import { envInt, nowMs, onCleanup, round, runCleanups, stats } from './lib/util.mjs';
@@ -13,6 +13,7 @@ import { envInt, nowMs, onCleanup, round, runCleanups, stats } from './lib/util.
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
 const PEERS_DIR = process.env.BENCH_PEERS_DIR ?? '/tmp/pc-bench-peers';
+const RUBY_SOURCE = process.env.BENCH_RUBY_PROCODILE ?? join(HERE, '..', '..', 'shared', 'peers', 'procodile-ruby-1.0.27.tar.gz');
 const cfg = {
   runs: envInt('BENCH_RUNS', 5),
   runs_100: envInt('BENCH_RUNS_100', 5),
@@ -22,7 +23,7 @@ const cfg = {
   log_lines: envInt('BENCH_LOG_LINES', 200_000),
   log_chunk: envInt('BENCH_LOG_CHUNK', 4096),
   settle_ms: envInt('BENCH_SETTLE_MS', 1500),
-  peers: (process.env.BENCH_PEERS ?? 'procodile,pm2,supervisord').split(',').map((s) => s.trim()),
+  peers: (process.env.BENCH_PEERS ?? 'procodile,ruby,pm2,supervisord').split(',').map((s) => s.trim()),
   only: (process.env.BENCH_ONLY ?? 'ten,hundred,logs').split(',').map((s) => s.trim()),
 };
 
@@ -144,7 +145,7 @@ function summariseLogs(raw) {
 async function main() {
   const procodile = procodilePeer(CLI);
   if (!procodile.available) throw new Error(`${CLI} is missing: run npm run build`);
-  const all = [procodile, await pm2Peer(PEERS_DIR), await supervisordPeer()];
+  const all = [procodile, await rubyProcodilePeer(RUBY_SOURCE), await pm2Peer(PEERS_DIR), await supervisordPeer()];
   const peers = all.filter((p) => cfg.peers.includes(p.name) && p.available);
   for (const p of all) if (!p.available) log(`${p.name} unavailable: ${p.reason}`);
   log(`config ${JSON.stringify(cfg)}`);
@@ -158,7 +159,7 @@ async function main() {
     await runCleanups();
   }
 
-  const names = ['procodile', 'pm2', 'supervisord'];
+  const names = ['procodile', 'ruby', 'pm2', 'supervisord'];
   const metrics = {};
   for (const [metric, byPeer] of Object.entries(samples)) {
     metrics[metric] = {};
@@ -172,7 +173,7 @@ async function main() {
   for (const [metric, x] of Object.entries(metrics)) {
     if (metric === 'logs') continue;
     const base = metric.replace(/_(ms|kb)$/, '');
-    for (const peer of ['pm2', 'supervisord']) {
+    for (const peer of ['ruby', 'pm2', 'supervisord']) {
       const rt = ratio(x.procodile, x[peer]);
       if (rt) ratios[`${base}_vs_${peer}`] = rt;
     }
