@@ -38,13 +38,18 @@ export function maskedEnv(env: Record<string, string>, secretNames: readonly str
   return shown;
 }
 
-export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean): InstanceJson {
+export function instanceJson(
+  instance: Instance,
+  definition: ProcessDefinition | undefined,
+  foreground: boolean,
+  statusOf: (instance: Instance) => string = (i) => i.status(),
+): InstanceJson {
   const now = Math.floor(Date.now() / 1000);
   return {
     description: instance.description,
     pid: instance.pid ?? null,
     respawns: definition === undefined ? instance.respawns : instance.respawnsInWindow(definition.respawnWindow, now),
-    status: instance.status().toLowerCase() as InstanceJson['status'],
+    status: statusOf(instance).toLowerCase() as InstanceJson['status'],
     started_at: instance.startedAt ?? null,
     tag: instance.tag ?? null,
     port: instance.port ?? null,
@@ -80,7 +85,7 @@ function processJson(entry: ProcessEntry, history: JobHistory): ProcessJson {
   return json;
 }
 
-function messagesFor(entry: ProcessEntry): StatusMessage[] {
+function messagesFor(entry: ProcessEntry, statusOf: (instance: Instance) => string): StatusMessage[] {
   const { definition, instances } = entry;
   if (definition.schedule !== undefined) return [];
   const name = definition.name;
@@ -95,7 +100,7 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
   if (!correct && entry.lastId > 0) messages.push({ type: 'incorrect_quantity', process: name, current, desired });
   for (const instance of instances) {
     if (isLeaving(instance.state)) continue;
-    const status = instance.status();
+    const status = statusOf(instance);
     if (status !== 'Running') messages.push({ type: 'not_running', instance: instance.description, status });
   }
   return messages;
@@ -104,11 +109,20 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
 export function buildStatus(supervisor: Supervisor): StatusReply {
   const config = supervisor.config;
   const entries = supervisor.table.entries();
+  // An instance's status reads /proc; one reply asks it once per instance, not once per use.
+  const known = new Map<Instance, string>();
+  const statusOf = (instance: Instance): string => {
+    let status = known.get(instance);
+    if (status === undefined) known.set(instance, (status = instance.status()));
+    return status;
+  };
   const instances: Record<string, InstanceJson[]> = {};
-  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => instanceJson(i, entry.definition, supervisor.options.foreground));
+  for (const entry of entries) {
+    instances[entry.definition.name] = entry.instances.map((i) => instanceJson(i, entry.definition, supervisor.options.foreground, statusOf));
+  }
   const reply: StatusReply = {
     version: supervisor.options.version,
-    messages: entries.flatMap(messagesFor),
+    messages: entries.flatMap((entry) => messagesFor(entry, statusOf)),
     root: config.root,
     app_name: config.appName,
     supervisor: {
