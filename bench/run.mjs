@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// procodile benchmark suite (issue 6): procodile side by side with PM2 and supervisord.
+// procodile benchmark suite: procodile side by side with Ruby Procodile, PM2 and supervisord.
 // See bench/README.md for what is measured and the BENCH_* environment variables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { crashLoopRound } from './lib/crash-loop.mjs';
 import { pm2Deploy, procodileDeploy } from './lib/deploy.mjs';
 import { logRun } from './lib/logs.mjs';
 import { buildWithoutSampler, samplerRound, statusAllRound } from './lib/observe.mjs';
-import { pm2Peer, procodilePeer, supervisordPeer } from './lib/peers.mjs';
+import { pm2Peer, procodilePeer, rubyProcodilePeer, supervisordPeer } from './lib/peers.mjs';
 import { buildTargets, machine, printReport, ratio } from './lib/report.mjs';
 import { printScenarios, scenarioTargets, summariseScenarios } from './lib/scenario-report.mjs';
 import { measureCli, measureRespawn, measureRestart, measureRss, measureStart, measureStop } from './lib/scenarios.mjs';
@@ -17,6 +17,7 @@ import { envInt, nowMs, onCleanup, removeDir, round, runCleanups, stats } from '
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
 const PEERS_DIR = process.env.BENCH_PEERS_DIR ?? '/tmp/pc-bench-peers';
+const RUBY_SOURCE = process.env.BENCH_RUBY_PROCODILE ?? join(HERE, '..', '..', 'shared', 'peers', 'procodile-ruby-1.0.27.tar.gz');
 const cfg = {
   runs: envInt('BENCH_RUNS', 5),
   runs_100: envInt('BENCH_RUNS_100', 5),
@@ -34,7 +35,7 @@ const cfg = {
   status_all_samples: envInt('BENCH_STATUS_ALL_SAMPLES', 10),
   deploy_runs: envInt('BENCH_DEPLOY_RUNS', 3),
   deploy_seconds: envInt('BENCH_DEPLOY_SECONDS', 6),
-  peers: (process.env.BENCH_PEERS ?? 'procodile,pm2,supervisord').split(',').map((s) => s.trim()),
+  peers: (process.env.BENCH_PEERS ?? 'procodile,ruby,pm2,supervisord').split(',').map((s) => s.trim()),
   only: (process.env.BENCH_ONLY ?? 'ten,hundred,logs,crash,observe,deploy').split(',').map((s) => s.trim()),
 };
 
@@ -224,7 +225,7 @@ function summariseLogs(raw) {
 async function main() {
   const procodile = procodilePeer(CLI);
   if (!procodile.available) throw new Error(`${CLI} is missing: run npm run build`);
-  const all = [procodile, await pm2Peer(PEERS_DIR), await supervisordPeer()];
+  const all = [procodile, await rubyProcodilePeer(RUBY_SOURCE), await pm2Peer(PEERS_DIR), await supervisordPeer()];
   const peers = all.filter((p) => cfg.peers.includes(p.name) && p.available);
   for (const p of all) if (!p.available) log(`${p.name} unavailable: ${p.reason}`);
   log(`config ${JSON.stringify(cfg)}`);
@@ -241,7 +242,7 @@ async function main() {
     await runCleanups();
   }
 
-  const names = ['procodile', 'pm2', 'supervisord'];
+  const names = ['procodile', 'ruby', 'pm2', 'supervisord'];
   const metrics = {};
   for (const [metric, byPeer] of Object.entries(samples)) {
     metrics[metric] = {};
@@ -255,7 +256,7 @@ async function main() {
   for (const [metric, x] of Object.entries(metrics)) {
     if (metric === 'logs') continue;
     const base = metric.replace(/_(ms|kb)$/, '');
-    for (const peer of ['pm2', 'supervisord']) {
+    for (const peer of ['ruby', 'pm2', 'supervisord']) {
       const rt = ratio(x.procodile, x[peer]);
       if (rt) ratios[`${base}_vs_${peer}`] = rt;
     }

@@ -1,4 +1,4 @@
-// One driver per supervisor: procodile, PM2 and supervisord, all behind the same small API so
+// One driver per supervisor: procodile, Ruby Procodile, PM2 and supervisord, all behind the same small API so
 // the scenarios in run.mjs are written once.
 //
 //   available / version / reason       whether the peer can run here
@@ -8,9 +8,9 @@
 //   supervisorPid(app)                 the daemon whose RSS we read
 //   stopLeavesSupervisor               whether the timed stop leaves the daemon running
 //   destroy(app)                       stops everything, idempotent, used by cleanup too
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cleanEnv, isAlive, killTracked, liveChildren, procStat, readPidFile, removeDir, run, shortTmp, sleep, waitFor } from './util.mjs';
+import { cleanEnv, isAlive, killTracked, liveChildren, onCleanup, procStat, readPidFile, removeDir, run, shortTmp, sleep, waitFor } from './util.mjs';
 
 const NODE = process.execPath;
 const IDLE_SECONDS = '100000';
@@ -69,15 +69,55 @@ export function procodilePeer(cliPath) {
   } catch {
     // keep unknown
   }
-  const cmd = (app, ...args) => [NODE, [cli, ...args, '-r', app.dir], cleanEnv()];
   return {
-    name: 'procodile',
+    ...procodileLike('procodile', (app, ...args) => [NODE, [cli, ...args, '-r', app.dir], cleanEnv()], 'pcb-', ['node', 'procodile']),
     available: existsSync(cli),
     reason: existsSync(cli) ? undefined : `${cli} not built`,
     version,
+  };
+}
+
+/**
+ * Ruby Procodile, the tool procodile re-implements, run from its published source (a tarball
+ * or an unpacked directory, BENCH_RUBY_PROCODILE) with the system's ruby. It keeps its files
+ * where procodile does (ROOT/pids/NAME.N.pid, procodile.pid), so the same driver serves both.
+ */
+export async function rubyProcodilePeer(source) {
+  const base = { name: 'ruby', available: false, version: null, stopLeavesSupervisor: false };
+  const ruby = await run('/bin/sh', ['-c', 'command -v ruby']).catch(() => null);
+  if (ruby === null || ruby.code !== 0) return { ...base, reason: 'ruby not installed (apt-get install -y ruby)' };
+  if (!existsSync(source)) return { ...base, reason: `Ruby Procodile source not found at ${source} (set BENCH_RUBY_PROCODILE)` };
+  let dir = source;
+  if (!statSync(source).isDirectory()) {
+    dir = shortTmp('pcb-rbsrc-');
+    onCleanup(() => removeDir(dir));
+    const untar = await run('tar', ['-xzf', source, '-C', dir, '--strip-components=1']);
+    if (untar.code !== 0) return { ...base, reason: `cannot unpack ${source}: ${untar.stderr.trim()}` };
+  }
+  const bin = join(dir, 'bin', 'procodile');
+  const lib = join(dir, 'lib');
+  if (!existsSync(bin)) return { ...base, reason: `${bin} missing` };
+  let version = 'unknown';
+  try {
+    version = readFileSync(join(lib, 'procodile', 'version.rb'), 'utf8').match(/VERSION\s*=\s*['"]([^'"]+)/)[1];
+  } catch {
+    // keep unknown
+  }
+  const rubyBin = ruby.stdout.trim();
+  const rv = await run(rubyBin, ['-e', 'print RUBY_VERSION']).catch(() => null);
+  return {
+    ...procodileLike('ruby', (app, ...args) => [rubyBin, ['-I', lib, bin, ...args, '-r', app.dir], cleanEnv()], 'pcb-rb-', ['ruby', 'procodile']),
+    available: true,
+    version: `${version} (ruby ${rv?.stdout.trim() ?? '?'})`,
+  };
+}
+
+function procodileLike(name, cmd, prefix, supervisorComms) {
+  return {
+    name,
     stopLeavesSupervisor: false,
     create(n, { procfile } = {}) {
-      const app = newApp('pcb-', n);
+      const app = newApp(prefix, n);
       writeFileSync(join(app.dir, 'Procfile'), procfile ?? `idle: sleep ${IDLE_SECONDS}\n`);
       if (procfile === undefined) writeFileSync(join(app.dir, 'Procfile.options'), `processes:\n  idle:\n    quantity: ${n}\n`);
       return app;
@@ -117,7 +157,7 @@ export function procodilePeer(cliPath) {
         const [f, a, e] = cmd(app, 'kill');
         await run(f, a, { env: e, timeoutMs: 10_000 }).catch(() => undefined);
       }
-      if (sup !== null) killTracked([sup], ['node', 'procodile']);
+      if (sup !== null) killTracked([sup], supervisorComms);
       killTracked(app.everSeen, ['sleep', 'node']);
       removeDir(app.dir);
     },

@@ -39,6 +39,8 @@ export function buildTargets(m, r) {
   return [
     ['CLI status latency vs node -e 0', v(r.status_vs_node?.of_medians), '<=', 1.35, 'x'],
     ['CLI status latency vs pm2 jlist', v(r.status_vs_pm2?.of_medians), '<=', 0.5, 'x'],
+    ['start of 10 vs Ruby Procodile', v(r.start_10_vs_ruby?.of_medians), '<=', 1, 'x'],
+    ['start of 100 vs Ruby Procodile', v(r.start_100_vs_ruby?.of_medians), '<=', 1, 'x'],
     ['start of 100 vs PM2', v(r.start_100_vs_pm2?.of_medians), '<=', 0.35, 'x'],
     ['respawn vs PM2', v(r.respawn_vs_pm2?.of_medians), '<=', 1, 'x'],
     ['respawn median', v(m.respawn_ms?.procodile?.median), '<', 25, 'ms'],
@@ -83,16 +85,18 @@ function table(rows) {
 export function printReport(res, out = process.stdout) {
   const m = res.metrics;
   const r = res.ratios;
-  const rows = [['metric (median [min-max])', 'procodile', 'pm2', 'supervisord', 'node -e 0', 'procodile/pm2', 'procodile/supervisord']];
+  const rows = [['metric (median [min-max])', 'procodile', 'ruby procodile', 'pm2', 'supervisord', 'node -e 0', 'procodile/ruby', 'procodile/pm2', 'procodile/supervisord']];
   const line = (label, key, unit, extra = {}) => {
     const x = m[key];
     if (!x) return;
     rows.push([
       `${label} (${unit})`,
       cell(x.procodile, unit),
+      cell(x.ruby, unit),
       cell(x.pm2, unit),
       cell(x.supervisord, unit),
       extra.node ? cell(x.node_e0, unit) : '',
+      rcell(r[`${key.replace(/_(ms|kb)$/, '')}_vs_ruby`]),
       rcell(r[`${key.replace(/_(ms|kb)$/, '')}_vs_pm2`]),
       rcell(r[`${key.replace(/_(ms|kb)$/, '')}_vs_supervisord`]),
     ]);

@@ -12,6 +12,11 @@ export interface Terminal {
   errColor: Colors;
   /** Resolves once everything written so far has left the process (or its reader has gone). */
   flush(): Promise<void>;
+  /**
+   * A line that replaces itself on a terminal (`undefined` clears it); elsewhere each text is a
+   * line of its own. Optional: a terminal without it shows no progress.
+   */
+  progress?(text: string | undefined): void;
 }
 
 /**
@@ -56,6 +61,11 @@ export function processTerminal(env: NodeJS.ProcessEnv = process.env): Terminal 
     flush: () => Promise.all([drained(ignoreBrokenPipe(process.stdout)), drained(ignoreBrokenPipe(process.stderr))]).then(() => undefined),
     // Decided on first use: asking a stream whether it is a TTY makes Node build it, which
     // the daemon and the quiet commands never need.
+    progress: (text) => {
+      const stream = ignoreBrokenPipe(process.stderr);
+      if (stream.isTTY) stream.write(text === undefined ? '\r\x1b[K' : `\r\x1b[K${text}`);
+      else if (text !== undefined) stream.write(`${text}\n`);
+    },
     get color() {
       return (color ??= createColors(wantsColor(process.stdout, env)));
     },

@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar } from 'yaml';
 import { fail, ok, type Result } from '../errors.js';
 import { CRON_HINT, cronScheduleProblem } from './cron-schedule.js';
 import { processNameProblem, quoted } from './process-name.js';
+import { readBoundedText } from './bounded-read.js';
 import { lineOf, nodeLine, parseYaml, readYamlFile, type YamlFile } from './yaml-file.js';
 
 export interface ProcfileEntry {
@@ -19,13 +20,55 @@ export interface ProcfileEntry {
 const SCHEDULE_SEPARATOR = '__AT__';
 
 export function readProcfile(path: string): Result<ProcfileEntry[]> {
+  let text: string | undefined;
+  try {
+    text = readBoundedText(path);
+  } catch {
+    // readYamlFile below reports a missing or unreadable file the usual way.
+  }
+  const plain = text === undefined ? undefined : plainLines(text);
+  if (plain !== undefined) return checkedEntries(path, plain);
   const file = readYamlFile(path, { schema: 'failsafe', uniqueKeys: false }, 'PROCFILE_NOT_FOUND');
   return file.ok ? procfileEntries(file.value) : file;
 }
 
 export function parseProcfile(text: string, path: string): Result<ProcfileEntry[]> {
+  const plain = plainLines(text);
+  if (plain !== undefined) return checkedEntries(path, plain);
   const file = parseYaml(text, path, { schema: 'failsafe', uniqueKeys: false });
   return file.ok ? procfileEntries(file.value) : file;
+}
+
+interface RawEntry {
+  key: string;
+  /** Undefined when the value is a list or a mapping. */
+  value: string | undefined;
+  line?: number;
+}
+
+/** A process name at the start of a line, `: `, and a command YAML reads as the same text. */
+const PLAIN_LINE = /^([A-Za-z0-9_][A-Za-z0-9_.-]*):[ ]+([^-?:,[\]{}#&*!|>'"%@`\s][^\t]*)$/;
+
+/**
+ * The entries of a Procfile made only of `name: command` lines, comments and blank lines, read
+ * without the YAML parser, which takes most of a command's time with thousands of processes;
+ * undefined for anything else (quotes, continuation lines, schedules...), which YAML reads.
+ * A command containing ': ' or ' #', or ending in ':', is left to YAML too.
+ */
+export function plainLines(text: string): RawEntry[] | undefined {
+  if (text.startsWith('\uFEFF')) return undefined;
+  const entries: RawEntry[] = [];
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const line = (lines[index] ?? '').replace(/\r$/, '');
+    if (/^[ ]*(#.*)?$/.test(line)) continue;
+    const match = PLAIN_LINE.exec(line);
+    if (match === null) return undefined;
+    const value = (match[2] ?? '').trimEnd();
+    if (value.includes(': ') || value.includes(' #') || value.endsWith(':') || /[\u0000-\u001f\u007f]/.test(value)) return undefined;
+    entries.push({ key: match[1] ?? '', value, line: index + 1 });
+  }
+  return entries;
 }
 
 function procfileEntries(file: YamlFile): Result<ProcfileEntry[]> {
@@ -38,24 +81,35 @@ function procfileEntries(file: YamlFile): Result<ProcfileEntry[]> {
         'one process per line.',
     );
   }
-  if (doc.contents.items.length === 0) return emptyProcfile(path);
-  const entries: ProcfileEntry[] = [];
-  const seen = new Map<string, ProcfileEntry>();
+  const raw: RawEntry[] = [];
   for (const pair of doc.contents.items) {
     if (!isPair(pair) || !isScalar(pair.key)) {
       return fail('CONFIG_INVALID', `${path}: every Procfile key must be a plain process name.`);
     }
-    const key = String(pair.key.value);
     const line = nodeLine(file, pair.key);
+    raw.push({
+      key: String(pair.key.value),
+      value: isScalar(pair.value) ? String(pair.value.value) : undefined,
+      ...(line === undefined ? {} : { line }),
+    });
+  }
+  return checkedEntries(path, raw);
+}
+
+function checkedEntries(path: string, raw: RawEntry[]): Result<ProcfileEntry[]> {
+  if (raw.length === 0) return emptyProcfile(path);
+  const entries: ProcfileEntry[] = [];
+  const seen = new Map<string, ProcfileEntry>();
+  for (const { key, value, line } of raw) {
     const where = `${path}:${line ?? '?'}`;
-    if (!isScalar(pair.value)) {
+    if (value === undefined) {
       return fail(
         'CONFIG_INVALID',
         `${where}: the command for ${quoted(key)} must be a single line of text, not a list or a mapping. ` +
           'Quote the command if it contains ": ".',
       );
     }
-    const command = String(pair.value.value).trim();
+    const command = value.trim();
     const { name, schedule } = splitKey(key);
     if (name === '') {
       return fail('CONFIG_INVALID', `${where}: the Procfile entry ${quoted(key)} has no process name before __AT__.`);

@@ -4,7 +4,7 @@
 import { lstatSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { Logger } from '../logging/logger.js';
-import { startControlServer, type RequestHandler } from './server.js';
+import { ReplyOutbox, startControlServer, type RequestHandler } from './server.js';
 
 function identity(path: string): string | undefined {
   try {
@@ -18,19 +18,23 @@ function identity(path: string): string | undefined {
 export class ControlSocket {
   #server: Server;
   #identity: string | undefined;
+  readonly #outbox: ReplyOutbox;
 
   private constructor(
     server: Server,
     readonly sockPath: string,
     readonly handle: RequestHandler,
     readonly logger: Logger,
+    outbox: ReplyOutbox,
   ) {
     this.#server = server;
+    this.#outbox = outbox;
     this.#identity = identity(sockPath);
   }
 
   static async open(sockPath: string, handle: RequestHandler, logger: Logger): Promise<ControlSocket> {
-    return new ControlSocket(await startControlServer(sockPath, handle, logger), sockPath, handle, logger);
+    const outbox = new ReplyOutbox();
+    return new ControlSocket(await startControlServer(sockPath, handle, logger, outbox), sockPath, handle, logger, outbox);
   }
 
   /** Listens anew when the socket file is gone or is no longer the one we listen on. */
@@ -41,7 +45,7 @@ export class ControlSocket {
     // the new one listened, it would delete the new file. Its open connections still finish.
     this.#server.close();
     try {
-      this.#server = await startControlServer(this.sockPath, this.handle, this.logger);
+      this.#server = await startControlServer(this.sockPath, this.handle, this.logger, this.#outbox);
       this.#identity = identity(this.sockPath);
     } catch (error) {
       this.logger.log('control', `Cannot listen at ${this.sockPath}: ${error instanceof Error ? error.message : String(error)}`);
@@ -50,5 +54,10 @@ export class ControlSocket {
 
   close(): void {
     this.#server.close();
+  }
+
+  /** Waits (up to `timeoutMs`) for the replies still on their way to their clients. */
+  repliesSent(timeoutMs: number): Promise<void> {
+    return this.#outbox.flushed(timeoutMs);
   }
 }

@@ -9,12 +9,52 @@ import { socketAddress } from './socket-address.js';
 
 export type RequestHandler = (request: Request) => Promise<unknown>;
 
-function serve(socket: Socket, handle: RequestHandler, logger: Logger): void {
+/**
+ * Replies written but not yet taken by the kernel. A large one (the stop reply of thousands of
+ * instances) leaves in pieces as the client reads it, and a supervisor that exits meanwhile
+ * would cut it short: the runner waits for these first.
+ */
+export class ReplyOutbox {
+  #unsent = 0;
+  #waiters: (() => void)[] = [];
+
+  /** A write whose callback has not run yet. */
+  track(): () => void {
+    this.#unsent += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#unsent -= 1;
+      if (this.#unsent === 0) for (const wake of this.#waiters.splice(0)) wake();
+    };
+  }
+
+  /** Resolves once every reply has gone (or its client has), or after `timeoutMs`. */
+  flushed(timeoutMs: number): Promise<void> {
+    if (this.#unsent === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function serve(socket: Socket, handle: RequestHandler, logger: Logger, outbox: ReplyOutbox): void {
   let buffered = '';
   // Replies go out in request order even when a later request finishes first.
   let chain: Promise<void> = Promise.resolve();
   const reply = (line: string): void => {
-    if (!socket.destroyed && socket.writable) socket.write(`${line}\n`);
+    if (socket.destroyed || !socket.writable) return;
+    const sent = outbox.track();
+    socket.once('close', sent);
+    socket.write(`${line}\n`, () => {
+      socket.off('close', sent);
+      sent();
+    });
   };
   // Nothing a client sends may end the supervisor (D11): each step of the chain settles,
   // whatever a request or a write does.
@@ -83,10 +123,15 @@ async function answer(line: string, handle: RequestHandler, logger: Logger): Pro
   }
 }
 
-export async function startControlServer(sockPath: string, handle: RequestHandler, logger: Logger): Promise<Server> {
+export async function startControlServer(
+  sockPath: string,
+  handle: RequestHandler,
+  logger: Logger,
+  outbox = new ReplyOutbox(),
+): Promise<Server> {
   rmSync(sockPath, { force: true });
   const { address, release } = socketAddress(sockPath);
-  const server = createServer((socket) => serve(socket, handle, logger));
+  const server = createServer((socket) => serve(socket, handle, logger, outbox));
   // A failed accept (too many open files) is the server's error, not the supervisor's end.
   server.on('error', (error) => logger.log('control', `Control socket error: ${describe(error)}`));
   try {

@@ -40,18 +40,30 @@ export function maskedEnv(env: Record<string, string>, secretNames: readonly str
 }
 
 /** An instance as the supervisor reports it now: its JSON with the latest usage sample. */
-export function supervisorView(supervisor: Supervisor, instance: Instance, definition = supervisor.definitionOf(instance)): InstanceJson {
-  return instanceJson(instance, definition, supervisor.options.foreground, supervisor.observation.sampler.usage(instance), supervisor.now());
+export function supervisorView(
+  supervisor: Supervisor,
+  instance: Instance,
+  definition = supervisor.definitionOf(instance),
+  statusOf?: (instance: Instance) => string,
+): InstanceJson {
+  return instanceJson(instance, definition, supervisor.options.foreground, supervisor.observation.sampler.usage(instance), supervisor.now(), statusOf);
 }
 
-export function instanceJson(instance: Instance, definition: ProcessDefinition | undefined, foreground: boolean, usage?: InstanceUsage, nowMs = Date.now()): InstanceJson {
+export function instanceJson(
+  instance: Instance,
+  definition: ProcessDefinition | undefined,
+  foreground: boolean,
+  usage?: InstanceUsage,
+  nowMs = Date.now(),
+  statusOf: (instance: Instance) => string = (i) => i.status(),
+): InstanceJson {
   const now = Math.floor(Date.now() / 1000);
   const startedAt = instance.state.name === 'running' ? instance.startedAt : undefined;
   return {
     description: instance.description,
     pid: instance.pid ?? null,
     respawns: definition === undefined ? instance.respawns : instance.respawnsInWindow(definition.respawnWindow, now),
-    status: instance.status().toLowerCase() as InstanceJson['status'],
+    status: statusOf(instance).toLowerCase() as InstanceJson['status'],
     started_at: instance.startedAt ?? null,
     tag: instance.tag ?? null,
     port: instance.port ?? null,
@@ -102,7 +114,7 @@ function processJson(entry: ProcessEntry, history: JobHistory): ProcessJson {
   return json;
 }
 
-function messagesFor(entry: ProcessEntry): StatusMessage[] {
+function messagesFor(entry: ProcessEntry, statusOf: (instance: Instance) => string): StatusMessage[] {
   const { definition, instances } = entry;
   if (definition.schedule !== undefined) return [];
   const name = definition.name;
@@ -117,7 +129,7 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
   if (!correct && entry.lastId > 0) messages.push({ type: 'incorrect_quantity', process: name, current, desired });
   for (const instance of instances) {
     if (isLeaving(instance.state)) continue;
-    const status = instance.status();
+    const status = statusOf(instance);
     // A completed run ended as its restart policy allows: nothing is wrong with it.
     if (status !== 'Running' && status !== 'Completed') messages.push({ type: 'not_running', instance: instance.description, status });
   }
@@ -127,11 +139,20 @@ function messagesFor(entry: ProcessEntry): StatusMessage[] {
 export function buildStatus(supervisor: Supervisor): StatusReply {
   const config = supervisor.config;
   const entries = supervisor.table.entries();
+  // An instance's status reads /proc; one reply asks it once per instance, not once per use.
+  const known = new Map<Instance, string>();
+  const statusOf = (instance: Instance): string => {
+    let status = known.get(instance);
+    if (status === undefined) known.set(instance, (status = instance.status()));
+    return status;
+  };
   const instances: Record<string, InstanceJson[]> = {};
-  for (const entry of entries) instances[entry.definition.name] = entry.instances.map((i) => supervisorView(supervisor, i, entry.definition));
+  for (const entry of entries) {
+    instances[entry.definition.name] = entry.instances.map((i) => supervisorView(supervisor, i, entry.definition, statusOf));
+  }
   const reply: StatusReply = {
     version: supervisor.options.version,
-    messages: entries.flatMap(messagesFor),
+    messages: entries.flatMap((entry) => messagesFor(entry, statusOf)),
     root: config.root,
     app_name: config.appName,
     supervisor: {

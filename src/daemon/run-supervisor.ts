@@ -20,6 +20,9 @@ export interface RunOptions
   color: boolean;
 }
 
+/** How long a leaving supervisor lets its last replies reach slow clients. */
+const REPLY_FLUSH_MS = 10_000;
+
 /** Resolves with the exit code once the supervisor has finished. */
 export async function runSupervisor(config: AppConfig, options: RunOptions): Promise<number> {
   process.title = `[procodile] ${config.appName} (${config.root})`;
@@ -71,6 +74,8 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   removeSignalHandlers();
   server.close();
   rmSync(config.sockPath, { force: true });
+  // The answer to `stop -s` lists every instance; with thousands it is still on its way.
+  await server.repliesSent(REPLY_FLUSH_MS);
   rmSync(config.supervisorPidPath, { force: true });
   // The last lines of the processes may still be in their pipes when they exit.
   await relay?.drain(1000);

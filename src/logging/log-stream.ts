@@ -3,8 +3,8 @@
 // answers. Every failure is returned, not thrown: the caller then falls back to appending to
 // the log file directly, as before rotation existed.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, realpathSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { closeSync, existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { LogRotation } from '../config/types.js';
 import { openForAppend } from '../runtime/safe-files.js';
@@ -55,7 +55,60 @@ function tryConnect(socketPath: string): Promise<Socket | NodeJS.ErrnoException>
   });
 }
 
-function startWriter(bundle: string, socketPath: string, writerLogPath: string): void {
+/**
+ * Binds the writer's socket here and hands the listening descriptor to a new writer, so that
+ * connections can be made at once: the kernel queues them until the writer, a Node start-up
+ * later, accepts them. The supervisor's start no longer waits for the writer (README.md,
+ * "Performance"). Undefined when the socket cannot be bound here (another writer took it).
+ */
+function bindAndStartWriter(bundle: string, socketPath: string, writerLogPath: string): Promise<boolean> {
+  // Bound under a name of its own and renamed into place once the writer holds it: closing a
+  // bound socket here removes its name, and the rename also replaces a dead writer's socket
+  // in one step.
+  const temporary = `${socketPath}.${process.pid}`;
+  rmSync(temporary, { force: true });
+  const address = reachableAddress(temporary);
+  return new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => {
+      address.release();
+      resolve(false);
+    });
+    // The socket is its owner's alone, as the writer's own would be; bind is synchronous.
+    const previous = process.umask(0o077);
+    try {
+      server.listen(address.address, () => {
+        try {
+          const fd = listeningDescriptor(server);
+          if (fd === undefined) throw new Error('no descriptor');
+          startWriter(bundle, socketPath, writerLogPath, fd);
+          renameSync(temporary, socketPath);
+          resolve(true);
+        } catch {
+          resolve(false);
+        } finally {
+          // Nothing is ever accepted here: this copy is closed before anyone can connect.
+          server.close();
+          address.release();
+        }
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+}
+
+/**
+ * The descriptor of a listening socket. Node passes a server to a child only through its
+ * handle, whose `fd` it keeps on every unix platform; a spawn given the server itself fails
+ * after the child has started.
+ */
+function listeningDescriptor(server: Server): number | undefined {
+  const handle = (server as unknown as { _handle?: { fd?: unknown } })._handle;
+  return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : undefined;
+}
+
+function startWriter(bundle: string, socketPath: string, writerLogPath: string, listening?: number): void {
   let errFd: number | 'ignore' = 'ignore';
   try {
     errFd = openForAppend(writerLogPath);
@@ -65,10 +118,12 @@ function startWriter(bundle: string, socketPath: string, writerLogPath: string):
   try {
     // Its own session (detached), so a signal to the supervisor's group never reaches it; the
     // same small-heap flags as the daemon (src/daemon/daemonize.ts), since it mostly waits.
-    const child = spawn(process.execPath, ['--lite-mode', '--max-semi-space-size=1', '--no-expose-wasm', '--', bundle, socketPath], {
+    const args = ['--lite-mode', '--max-semi-space-size=1', '--no-expose-wasm', '--', bundle, socketPath];
+    const child = spawn(process.execPath, listening === undefined ? args : [...args, '--inherited'], {
       detached: true,
       cwd: '/',
-      stdio: ['ignore', 'ignore', errFd],
+      // A listening socket becomes the writer's descriptor 3.
+      stdio: ['ignore', 'ignore', errFd, ...(listening === undefined ? [] : [listening])],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     });
     child.on('error', () => undefined);
@@ -78,20 +133,39 @@ function startWriter(bundle: string, socketPath: string, writerLogPath: string):
   }
 }
 
+/** One writer start at a time per socket in this process: instances start concurrently. */
+const starting = new Map<string, Promise<boolean>>();
+
+function startWriterOnce(bundle: string, socketPath: string, writerLogPath: string): Promise<boolean> {
+  let pending = starting.get(socketPath);
+  if (pending === undefined) {
+    pending = (async () => {
+      // A socket file nobody answers on is left from a writer that died; a live one is kept.
+      if (existsSync(socketPath) && !((await tryConnect(socketPath)) instanceof Error)) return true;
+      if (await bindAndStartWriter(bundle, socketPath, writerLogPath)) return true;
+      startWriter(bundle, socketPath, writerLogPath);
+      return false;
+    })().finally(() => starting.delete(socketPath));
+    starting.set(socketPath, pending);
+  }
+  return pending;
+}
+
 /** A connection to the application's writer, starting one if none answers. */
 async function connectWriter(request: LogStreamRequest): Promise<Socket | string> {
   const first = await tryConnect(request.socketPath);
   if (!(first instanceof Error)) return first;
   const bundle = writerBundle();
   if (bundle === undefined) return 'the log writer is not installed next to procodile';
-  startWriter(bundle, request.socketPath, request.writerLogPath);
+  await startWriterOnce(bundle, request.socketPath, request.writerLogPath);
   const deadline = Date.now() + WRITER_START_MS;
   let last: NodeJS.ErrnoException = first;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+  for (;;) {
     const next = await tryConnect(request.socketPath);
     if (!(next instanceof Error)) return next;
     last = next;
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
   return `the log writer did not answer at ${request.socketPath} (${last.code ?? last.message})`;
 }

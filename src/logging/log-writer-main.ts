@@ -1,6 +1,8 @@
 // Entry point of the log writer process (built as dist/procodile-logwriter.cjs, apart from the
-// CLI bundle so that it loads only what it needs): node procodile-logwriter.cjs SOCKET_PATH.
-// It runs in its own session, started detached, so nothing aimed at the supervisor reaches it.
+// CLI bundle so that it loads only what it needs): node procodile-logwriter.cjs SOCKET_PATH
+// [--inherited]. It runs in its own session, started detached, so nothing aimed at the
+// supervisor reaches it. With --inherited, the socket at SOCKET_PATH is already listening on
+// descriptor 3, bound by whoever started the writer, so that they could connect at once.
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { LogWriter } from './log-writer.js';
@@ -27,13 +29,18 @@ function report(message: string): void {
   }
 }
 
-export async function runLogWriter(socketPath: string): Promise<number> {
+/** The descriptor on which a starter hands over a socket it has bound (log-stream.ts). */
+const INHERITED_FD = 3;
+
+export async function runLogWriter(socketPath: string, inherited = false): Promise<number> {
   // The socket and any file the writer creates are its owner's alone.
   process.umask(0o077);
   const address = reachableAddress(socketPath);
-  // Another writer already serves this application (two starts raced): it keeps the job.
-  if (await isLive(address.address)) return 0;
-  rmSync(socketPath, { force: true });
+  if (!inherited) {
+    // Another writer already serves this application (two starts raced): it keeps the job.
+    if (await isLive(address.address)) return 0;
+    rmSync(socketPath, { force: true });
+  }
   let done!: () => void;
   const idle = new Promise<void>((resolve) => (done = resolve));
   const pidPath = logWriterPidPath(socketPath);
@@ -42,7 +49,7 @@ export async function runLogWriter(socketPath: string): Promise<number> {
     rmSync(pidPath, { force: true });
   };
   const writer = new LogWriter({ report, onIdle: () => done(), onClosing: leaving });
-  await writer.listen(address.address);
+  await writer.listen(inherited ? { fd: INHERITED_FD } : address.address);
   writeFileAtomically(pidPath, String(process.pid));
   await idle;
   address.release();
@@ -56,7 +63,7 @@ if (socketPath === undefined) {
   report('usage: procodile-logwriter SOCKET_PATH');
   process.exitCode = 2;
 } else {
-  runLogWriter(socketPath).then(
+  runLogWriter(socketPath, process.argv[3] === '--inherited').then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
       report(`stopped: ${(error as Error).message}`);

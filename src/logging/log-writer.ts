@@ -67,7 +67,8 @@ export class LogWriter {
     this.#armIdle(FIRST_CONNECTION_MS);
   }
 
-  listen(address: string): Promise<void> {
+  /** `address`: a socket path, or the descriptor of a socket already listening (see log-stream.ts). */
+  listen(address: string | { fd: number }): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(address, () => {

@@ -72,14 +72,11 @@ export function isPartOfInstance(candidate: number, pid: number | undefined, pgi
  * left the group, e.g. with setsid. Only the topmost of each escaped subtree is returned.
  */
 export function escapedDescendants(snapshot: ProcessFacts[], pid: number | undefined, pgid: number): ProcessFacts[] {
-  const children = new Map<number, ProcessFacts[]>();
-  for (const p of snapshot) {
-    const list = children.get(p.ppid);
-    if (list === undefined) children.set(p.ppid, [p]);
-    else list.push(p);
-  }
+  const { children, groups, byPid } = indexOf(snapshot);
   const escaped: ProcessFacts[] = [];
-  const inside = snapshot.filter((p) => p.pgid === pgid || p.pid === pid);
+  const inside = [...(groups.get(pgid) ?? [])];
+  const main = pid === undefined ? undefined : byPid.get(pid);
+  if (main !== undefined && main.pgid !== pgid) inside.push(main);
   const seen = new Set(inside.map((p) => p.pid));
   const queue = [...inside];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
@@ -91,6 +88,36 @@ export function escapedDescendants(snapshot: ProcessFacts[], pid: number | undef
     }
   }
   return escaped;
+}
+
+interface SnapshotIndex {
+  children: Map<number, ProcessFacts[]>;
+  groups: Map<number, ProcessFacts[]>;
+  byPid: Map<number, ProcessFacts>;
+}
+
+/**
+ * One snapshot serves every instance stopped at the same moment: indexed once, so stopping
+ * thousands of instances is not thousands of passes over thousands of processes.
+ */
+const indexes = new WeakMap<ProcessFacts[], SnapshotIndex>();
+
+function indexOf(snapshot: ProcessFacts[]): SnapshotIndex {
+  const known = indexes.get(snapshot);
+  if (known !== undefined) return known;
+  const index: SnapshotIndex = { children: new Map(), groups: new Map(), byPid: new Map() };
+  const add = (map: Map<number, ProcessFacts[]>, key: number, p: ProcessFacts): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [p]);
+    else list.push(p);
+  };
+  for (const p of snapshot) {
+    add(index.children, p.ppid, p);
+    add(index.groups, p.pgid, p);
+    index.byPid.set(p.pid, p);
+  }
+  indexes.set(snapshot, index);
+  return index;
 }
 
 /** A process's command line as a safe single line for logs and status (it is the process's own text). */

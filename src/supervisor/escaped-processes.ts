@@ -43,7 +43,10 @@ export class EscapedProcesses {
     if (instance.pgid === undefined) return [];
     const now = this.#clock.now();
     if (this.#snapshot === undefined || now - this.#snapshot.takenAt > SNAPSHOT_REUSE_MS) {
-      this.#snapshot = { takenAt: now, processes: this.#ops.snapshot() };
+      const processes = this.#ops.snapshot();
+      // Its age counts from when it was done: with ten thousand processes taking one outlasts
+      // the reuse window, and stopping them all must not take one per instance.
+      this.#snapshot = { takenAt: this.#clock.now(), processes };
     }
     return escapedDescendants(this.#snapshot.processes, instance.pid, instance.pgid).map((p) => ({
       pid: p.pid,

@@ -70,6 +70,12 @@ export class ProcessTable {
     return this.entries().flatMap((e) => e.instances);
   }
 
+  /** Whether some instance passes `test`: stops at the first, builds no list (cheap to ask often). */
+  someInstance(test: (instance: Instance) => boolean): boolean {
+    for (const entry of this.#entries.values()) for (const instance of entry.instances) if (test(instance)) return true;
+    return false;
+  }
+
   /** Takes the next instance id, for an instance that will be created later. */
   reserveId(entry: ProcessEntry): number {
     entry.lastId = entry.lastId >= MAX_INSTANCE_ID ? 1 : entry.lastId + 1;

@@ -61,6 +61,14 @@ export interface SupervisorOptions {
   random?: () => number;
 }
 
+/**
+ * After a change the adoption record waits a millisecond per this many instances (at once
+ * below that), at most RECORD_DELAY_MAX_MS: only a supervisor that dies in that moment has not
+ * yet recorded its newest instances for adoption.
+ */
+const RECORD_INSTANCES_PER_MS = 50;
+const RECORD_DELAY_MAX_MS = 200;
+
 export class Supervisor {
   config: AppConfig;
   readonly options: SupervisorOptions;
@@ -450,10 +458,15 @@ export class Supervisor {
     this.#checkStopWhenNone();
     if (this.#recordPending) return;
     this.#recordPending = true;
-    setImmediate(() => {
+    const save = (): void => {
       this.#recordPending = false;
       this.#saveRecord();
-    });
+    };
+    // The record lists every instance, so writing it after each of thousands of starts costs
+    // the square of their number: a large application's changes are gathered a little longer.
+    const delayMs = Math.min(RECORD_DELAY_MAX_MS, Math.floor(this.table.allInstances().length / RECORD_INSTANCES_PER_MS));
+    if (delayMs === 0) setImmediate(save);
+    else setTimeout(save, delayMs);
   }
 
   #saveRecord(): void {
@@ -466,8 +479,9 @@ export class Supervisor {
 
   #checkStopWhenNone(): void {
     if (!this.options.stopWhenNone || this.#shuttingDown || this.startedAt === undefined) return;
-    const remaining = this.table.allInstances().filter((i) => i.state.name !== 'failed' && i.state.name !== 'completed');
-    if (remaining.length > 0) return;
+    // Asked after every change of every instance: with thousands stopping, listing them all
+    // each time made `stop -s` take minutes.
+    if (this.table.someInstance((i) => i.state.name !== 'failed' && i.state.name !== 'completed')) return;
     this.#log('All processes have stopped');
     this.shutdown();
   }

@@ -1,7 +1,8 @@
 // `procodile start`: starts a supervisor (in the background or the foreground) or asks the
 // running one to start processes, topping each up to its quantity (D10).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sendRequest } from '../../control/client.js';
+import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
@@ -23,9 +24,14 @@ import {
   validateProcessNames,
 } from '../supervisor-options.js';
 
-/** How long `start` waits for a new daemon to answer on its socket. */
+/** How long `start` waits for a new daemon that neither answers nor starts more instances. */
 const DAEMON_READY_MS = 5000;
 const DAEMON_POLL_MS = 10;
+/** The first status waits for every instance to start; the loop above it decides when to stop. */
+const ANSWER_DEADLINE_MS = 24 * 60 * 60 * 1000;
+/** A start slower than this shows its progress, at most once per PROGRESS_EVERY_MS. */
+const PROGRESS_AFTER_MS = 1000;
+const PROGRESS_EVERY_MS = 1000;
 
 const ALREADY_RUNNING: [keyof StartContext['options'], string][] = [
   ['foreground', 'Cannot be started in the foreground because supervisor already running'],
@@ -92,45 +98,98 @@ function tailOfLog(path: string): string {
   }
 }
 
+/** Instances with a pid file in the pid directory: the daemon's progress while it starts them. */
+function instancesStarted(pidRoot: string): number {
+  try {
+    return readdirSync(pidRoot).filter((f) => f.endsWith('.pid') && !f.startsWith('.') && f !== 'procodile.pid').length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The new daemon's first status, which it gives once every instance has started; undefined
+ * while it cannot be asked yet. Only our own daemon's answer counts: another `start` may have
+ * won the race (its daemon holds the lock), and then ours exits.
+ */
+async function firstStatus(app: StartContext['app'], pid: number): Promise<StatusReply | undefined> {
+  try {
+    const status = await sendRequest(app, 'status', {}, { deadlineMs: ANSWER_DEADLINE_MS });
+    return status.supervisor.pid === pid && status.supervisor.started_at !== null ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
   const pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app);
   handOverSupervisorLock(app.pidRoot, pid);
   term.out(`Started Procodile supervisor with PID ${pid}`);
-  const deadline = Date.now() + DAEMON_READY_MS;
-  while (Date.now() < deadline) {
+  // No fixed deadline: thousands of instances take a while, and waiting is right as long as
+  // more keep starting. Only a daemon that makes no progress for DAEMON_READY_MS is left to
+  // itself.
+  const began = Date.now();
+  let lastProgress = began;
+  let count = -1;
+  let shown = '';
+  let lastShown = 0;
+  let answer: Promise<StatusReply | undefined> | undefined;
+  let status: StatusReply | undefined;
+  while (status === undefined) {
     if (!isAlive(pid)) {
+      term.progress?.(undefined);
       throw new ProcodileError(
         'SUPERVISOR_NOT_RUNNING',
         `The supervisor exited during start-up. The end of ${app.logPath} says:\n${tailOfLog(app.logPath)}`,
       );
     }
-    const status = await fetchStatus(app, 0);
-    // Only our own daemon's answer counts: another `start` may have won the race (its daemon
-    // holds the lock), and then ours exits and the loop above says why.
-    if (status !== undefined && status.supervisor.pid === pid && status.supervisor.started_at !== null) {
-      // A failed release_command started nothing: the start did not do what was asked.
-      if (status.runtime_issues.some((i) => i.type === 'release_failed')) {
-        renderIssues(status, term);
-        return 1;
+    answer ??= firstStatus(app, pid);
+    const tick = new Promise<'tick'>((resolve) => setTimeout(() => resolve('tick'), DAEMON_POLL_MS));
+    const settled = await Promise.race([answer, tick]);
+    if (settled === 'tick') {
+      const now = Date.now();
+      const started = instancesStarted(app.pidRoot);
+      if (started > count) {
+        count = started;
+        lastProgress = now;
       }
-      if (ctx.options.wait) {
-        renderIssues(status, term);
-        return waitUntilReady(ctx);
+      const line = `Starting instances: ${count} started`;
+      if (now - began >= PROGRESS_AFTER_MS && line !== shown && now - lastShown >= PROGRESS_EVERY_MS) {
+        term.progress?.(line);
+        shown = line;
+        lastShown = now;
       }
-      return settleAfterStart(app, term, processNames(ctx));
+      if (now - lastProgress > DAEMON_READY_MS) {
+        term.progress?.(undefined);
+        term.err(term.errColor.yellow(`The supervisor has not answered yet; see ${app.logPath}.`));
+        return 0;
+      }
+      continue;
     }
-    await new Promise((resolve) => setTimeout(resolve, DAEMON_POLL_MS));
+    answer = undefined;
+    status = settled;
+    // Not answering yet (still binding its socket) or not ours: ask again shortly.
+    if (status === undefined) await tick;
   }
-  term.err(term.errColor.yellow(`The supervisor has not answered yet; see ${app.logPath}.`));
-  return 0;
+  if (shown !== '') term.progress?.(undefined);
+  // A failed release_command started nothing: the start did not do what was asked.
+  if (status.runtime_issues.some((i) => i.type === 'release_failed')) {
+    renderIssues(status, term);
+    return 1;
+  }
+  if (ctx.options.wait) {
+    renderIssues(status, term);
+    return waitUntilReady(ctx);
+  }
+  return settleAfterStart(app, term, processNames(ctx));
 }
 
 const runStart = async (ctx: StartContext): Promise<number> => {
   const { app, options: given, term } = ctx;
   const names = processNames(ctx);
   const isDaemon = ctx.env[DAEMON_MARKER] === '1';
-  // A process removed from the Procfile but still running gets its own explanation (spec 2.4).
+  // A process removed from the Procfile but still running gets its own explanation (Procodile 2.4).
   const removed = names === undefined || isDaemon ? [] : removedButRunning(await fetchStatus(app, 0), app);
   validateProcessNames(app, names, removed);
   const foreground = given.foreground || given.dev;
