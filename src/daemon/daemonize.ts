@@ -57,7 +57,7 @@ export async function spawnDaemon(
       : await openLogStream({ socketPath: logWriterSocketPath(app.pidRoot), path: logPath, rotation, writerLogPath: logPath });
   const stream = viaWriter?.ok === true ? viaWriter.stream : undefined;
   try {
-    // `--` keeps Node from reading our own --env-file flag as its own (ECOSYSTEM trap 1).
+    // `--` keeps Node from reading our own --env-file flag as its own (Node 20 scans the whole command line for it).
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--', cliPath, ...argv], {
       detached: true,
       stdio: ['ignore', stream ?? fd, stream ?? fd],
