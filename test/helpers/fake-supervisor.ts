@@ -3,6 +3,7 @@
 // file, in a temporary pid directory removed by `close`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'node:test';
 import type { AppConfig, ProcessDefinition } from '../../src/config/types.js';
 import { ok } from '../../src/errors.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
@@ -95,4 +96,18 @@ export function fakeSupervisor(
     ...options,
   });
   return harness;
+}
+
+/** A maker of fake supervisors for one test file: each is closed after the test that made it. */
+export function fakeSupervisors(): typeof fakeSupervisor {
+  let open: FakeSupervisor[] = [];
+  afterEach(() => {
+    for (const h of open) h.close();
+    open = [];
+  });
+  return (...args) => {
+    const h = fakeSupervisor(...args);
+    open.push(h);
+    return h;
+  };
 }

@@ -3,23 +3,13 @@
 // and hooks on the fake supervisor. Nothing is spawned and nothing waits on real time.
 import { buildStatus, supervisorView } from '../../src/control/status-reply.js';
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { describeExit, describeExits } from '../../src/supervisor/exit-description.js';
 import type { Instance } from '../../src/supervisor/instance.js';
 import { backoffMs, decideRestart, type RestartHistory, type RestartLimits, type RunEnd } from '../../src/supervisor/respawn-policy.js';
-import { fakeSupervisor, type FakeSupervisor } from '../helpers/fake-supervisor.js';
+import { fakeSupervisors, type FakeSupervisor } from '../helpers/fake-supervisor.js';
 
-let open: FakeSupervisor[] = [];
-afterEach(() => {
-  for (const h of open) h.close();
-  open = [];
-});
-
-function harness(...args: Parameters<typeof fakeSupervisor>): FakeSupervisor {
-  const h = fakeSupervisor(...args);
-  open.push(h);
-  return h;
-}
+const harness = fakeSupervisors();
 
 const only = (h: FakeSupervisor, name = 'web'): Instance => {
   const all = h.supervisor.table.get(name)?.instances ?? [];

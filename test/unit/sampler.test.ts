@@ -3,23 +3,13 @@
 // and max_memory's rule of three samples in a row.
 import { supervisorView } from '../../src/control/status-reply.js';
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseMemorySize } from '../../src/config/memory-size.js';
 import type { Instance } from '../../src/supervisor/instance.js';
 import { OVER_LIMIT_SAMPLES, SAMPLE_INTERVAL_MS } from '../../src/supervisor/sampler.js';
-import { fakeSupervisor, type FakeSupervisor } from '../helpers/fake-supervisor.js';
+import { fakeSupervisors, type FakeSupervisor } from '../helpers/fake-supervisor.js';
 
-let open: FakeSupervisor[] = [];
-afterEach(() => {
-  for (const h of open) h.close();
-  open = [];
-});
-
-function harness(...args: Parameters<typeof fakeSupervisor>): FakeSupervisor {
-  const h = fakeSupervisor(...args);
-  open.push(h);
-  return h;
-}
+const harness = fakeSupervisors();
 
 const MB = 1024 * 1024;
 const only = (h: FakeSupervisor, name = 'web'): Instance => {

@@ -2,23 +2,13 @@
 // operating system with virtual time: the order of spawns and term signals is the rule under test.
 import { instanceJson } from '../../src/control/status-reply.js';
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ProcessDefinition } from '../../src/config/types.js';
 import type { Instance } from '../../src/supervisor/instance.js';
 import type { CommandRunner } from '../../src/supervisor/run-command.js';
-import { fakeSupervisor, type FakeSupervisor } from '../helpers/fake-supervisor.js';
+import { fakeSupervisors, type FakeSupervisor } from '../helpers/fake-supervisor.js';
 
-let open: FakeSupervisor[] = [];
-afterEach(() => {
-  for (const h of open) h.close();
-  open = [];
-});
-
-function harness(...args: Parameters<typeof fakeSupervisor>): FakeSupervisor {
-  const h = fakeSupervisor(...args);
-  open.push(h);
-  return h;
-}
+const harness = fakeSupervisors();
 
 const checked: Partial<ProcessDefinition> = { ready: { kind: 'command', command: 'true' }, readyTimeout: 5 };
 const instancesOf = (h: FakeSupervisor, name = 'web'): Instance[] => h.supervisor.table.get(name)?.instances ?? [];

@@ -2,22 +2,12 @@
 // respawn window, stop escalation, restart modes, quantity, pid-file following and adoption.
 // Nothing is spawned and nothing waits on real time, so each test takes milliseconds.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { writeRecord } from '../../src/runtime/adoption-record.js';
 import type { Instance } from '../../src/supervisor/instance.js';
-import { fakeSupervisor, type FakeSupervisor } from '../helpers/fake-supervisor.js';
+import { fakeSupervisors, type FakeSupervisor } from '../helpers/fake-supervisor.js';
 
-let open: FakeSupervisor[] = [];
-afterEach(() => {
-  for (const h of open) h.close();
-  open = [];
-});
-
-function harness(...args: Parameters<typeof fakeSupervisor>): FakeSupervisor {
-  const h = fakeSupervisor(...args);
-  open.push(h);
-  return h;
-}
+const harness = fakeSupervisors();
 
 const instancesOf = (h: FakeSupervisor, name = 'web'): Instance[] => h.supervisor.table.get(name)?.instances ?? [];
 const only = (h: FakeSupervisor, name = 'web'): Instance => {
