@@ -2,7 +2,7 @@
 // replaces itself (Procodile 6.8), removed when the instance is finished with.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from './safe-files.js';
+import { writeFileAtomically, writeFileIfAbsent } from './safe-files.js';
 
 export function instancePidFile(pidRoot: string, description: string): string {
   return join(pidRoot, `${description}.pid`);
@@ -10,6 +10,11 @@ export function instancePidFile(pidRoot: string, description: string): string {
 
 export function writePidFile(path: string, pid: number): void {
   writeFileAtomically(path, `${pid}\n`);
+}
+
+/** Writes the pid unless the file exists already (the process wrote its own first): false then. */
+export function claimPidFile(path: string, pid: number): boolean {
+  return writeFileIfAbsent(path, `${pid}\n`);
 }
 
 export function readPidFile(path: string): number | undefined {

@@ -2,7 +2,7 @@
 // planted in their place can never redirect a write, and so that no umask makes them writable
 // by others (README.md, "Running as root").
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ProcodileError } from '../errors.js';
 
@@ -57,6 +57,29 @@ function writeAll(fd: number, content: string): void {
  * and a reader never sees a half-written file.
  */
 export function writeFileAtomically(path: string, content: string, mode = RUNTIME_FILE_MODE): void {
+  writeThroughTemporary(path, content, mode, (temporary) => renameSync(temporary, path));
+}
+
+/**
+ * Creates `path` with `content` unless something is there already (false then): written to a
+ * temporary file first and linked into place, so a reader never sees it half-written and the
+ * link fails rather than replace or follow what is at `path`.
+ */
+export function writeFileIfAbsent(path: string, content: string, mode = RUNTIME_FILE_MODE): boolean {
+  let created = false;
+  writeThroughTemporary(path, content, mode, (temporary) => {
+    try {
+      linkSync(temporary, path);
+      created = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    rmSync(temporary, { force: true });
+  });
+  return created;
+}
+
+function writeThroughTemporary(path: string, content: string, mode: number, place: (temporary: string) => void): void {
   let fd: number | undefined;
   let temporary = '';
   for (let attempt = 0; fd === undefined; attempt += 1) {
@@ -74,7 +97,7 @@ export function writeFileAtomically(path: string, content: string, mode = RUNTIM
     writeAll(fd, content);
     closeSync(fd);
     fd = undefined;
-    renameSync(temporary, path);
+    place(temporary);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     rmSync(temporary, { force: true });

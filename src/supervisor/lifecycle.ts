@@ -171,6 +171,9 @@ export class Lifecycle {
       probe = opened;
     }
     const quiet = isRespawn && this.#quietStarts.delete(instance);
+    // A pid file left from an earlier run names nothing of this one; what is there after the
+    // spawn was written by the new process itself.
+    this.#ops.removePidFile(pidFile);
     const output = relay === undefined ? logTarget(app, definition, instance.id) : undefined;
     const outcome = await this.#ops.spawn({
       command: definition.command,

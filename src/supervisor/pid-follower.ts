@@ -27,6 +27,8 @@ export class PidFollower {
   claim(instance: Instance, path: string): void {
     const pid = instance.pid;
     if (pid === undefined) return;
+    // Created only if absent: the child may write its successor between a read and a write.
+    if (this.#ops.claimPidFile(path, pid)) return;
     const early = this.#ops.readPidFile(path);
     if (early === undefined || early === pid || !this.#ops.isPartOfInstance(early, pid, pid)) this.#ops.writePidFile(path, pid);
   }

@@ -4,7 +4,7 @@
 import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat, type ProcStat } from '../proc/liveness.js';
 import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
 import { describeCommand, isPartOfInstance, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
-import { readPidFile, removePidFile, writePidFile } from '../runtime/pid-files.js';
+import { claimPidFile, readPidFile, removePidFile, writePidFile } from '../runtime/pid-files.js';
 import { sampleProcesses, type ProcessUsage } from '../proc/process-usage.js';
 import { spawnProcess, type SpawnOutcome, type SpawnSpec } from './spawn-instance.js';
 
@@ -31,6 +31,8 @@ export interface ProcessOps {
   ticksSinceBoot(): number | undefined;
   readPidFile(path: string): number | undefined;
   writePidFile(path: string, pid: number): void;
+  /** Creates the pid file unless it exists; false when it did. */
+  claimPidFile(path: string, pid: number): boolean;
   removePidFile(path: string): void;
 }
 
@@ -49,5 +51,6 @@ export const systemProcessOps: ProcessOps = {
   ticksSinceBoot,
   readPidFile,
   writePidFile,
+  claimPidFile,
   removePidFile,
 };

@@ -176,6 +176,12 @@ export class FakeProcessOps implements ProcessOps {
     this.pidFiles.set(path, pid);
   }
 
+  claimPidFile(path: string, pid: number): boolean {
+    if (this.pidFiles.has(path)) return false;
+    this.pidFiles.set(path, pid);
+    return true;
+  }
+
   removePidFile(path: string): void {
     this.pidFiles.delete(path);
   }

@@ -24,7 +24,7 @@ import { ProcodileError } from '../../src/errors.js';
 import { openForAppend, writeFileAtomically } from '../../src/runtime/safe-files.js';
 import { checkRuntimeDirectory, ensureRuntimeDirectory } from '../../src/runtime/trusted-directories.js';
 import { recordPath, writeRecord } from '../../src/runtime/adoption-record.js';
-import { writePidFile } from '../../src/runtime/pid-files.js';
+import { claimPidFile, readPidFile, writePidFile } from '../../src/runtime/pid-files.js';
 
 const NOBODY = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
 
@@ -57,6 +57,25 @@ describe('writing runtime files', () => {
     assert.equal(readFileSync(victim, 'utf8'), 'secret\n', 'the link target is untouched');
     assert.ok(lstatSync(pidFile).isFile(), 'the pid file is now a file of its own');
     assert.equal(readFileSync(pidFile, 'utf8'), '4242\n');
+  });
+
+  it('claims a pid file only when nothing is there: never over the process\'s own, never through a link', () => {
+    const pidFile = join(dir, 'web.1.pid');
+    assert.equal(claimPidFile(pidFile, 4242), true);
+    assert.equal(readPidFile(pidFile), 4242);
+    // The process wrote its successor first: the claim leaves it.
+    writeFileSync(pidFile, '5151\n');
+    assert.equal(claimPidFile(pidFile, 4242), false);
+    assert.equal(readPidFile(pidFile), 5151);
+    const linked = join(dir, 'web.2.pid');
+    symlinkSync(victim, linked);
+    assert.equal(claimPidFile(linked, 4242), false);
+    assert.equal(readFileSync(victim, 'utf8'), 'secret\n', 'the link target is untouched');
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.endsWith('.tmp')),
+      [],
+      'no temporary file is left behind',
+    );
   });
 
   it('writes the adoption record through a fresh temporary name, not a guessable one', () => {
