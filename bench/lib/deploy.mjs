@@ -6,9 +6,8 @@
 // cluster mode. Run alone with `node bench/deploy.mjs`, or as part of `npm run bench`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cleanEnv, isAlive, killTracked, onCleanup, readPidFile, waitFor } from './util.mjs';
+import { cleanEnv, freePort, isAlive, killTracked, onCleanup, readPidFile, waitFor } from './util.mjs';
 
 const CONNECTIONS = 10;
 
@@ -32,15 +31,6 @@ process.on('SIGINT', leave);
 setTimeout(() => server.listen(Number(process.env.PORT), '127.0.0.1'), 500);
 `;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function cli(CLI, root, args) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...cleanEnv(), NO_COLOR: '1' } });

@@ -7,10 +7,9 @@
 // an older commit would differ in more than the sampler.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TICKS_PER_SECOND, cpuTicks, isAlive, nowMs, readPidFile, removeDir, rssKb, run, shortTmp, sleep, waitFor } from './util.mjs';
+import { TICKS_PER_SECOND, cpuTicks, freePort, isAlive, nowMs, readPidFile, removeDir, rssKb, run, shortTmp, sleep, waitFor } from './util.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLER_START = 'start(): void {\n    if (this.#timer !== undefined) return;';
@@ -48,15 +47,6 @@ export async function buildWithoutSampler(cli) {
   return { dir, cli: join(dir, 'procodile.cjs') };
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One GET on a new connection; ms from the request to the last byte. */
 function scrape(port) {
