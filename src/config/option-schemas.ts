@@ -139,11 +139,14 @@ export const networkProtocol = () => {
 };
 
 export const readyCheck = () => {
-  const message = expected('tcp, or one of http: /PATH, command: CMD, log: REGEX');
+  const message = expected('tcp, notify, or one of http: /PATH, command: CMD, log: REGEX');
   const nonEmpty = (what: string) => v.pipe(v.string(expected(what)), v.nonEmpty(expected(what)));
   return v.union(
     [
-      v.pipe(v.picklist(['tcp'], message), v.transform((): ReadyCheck => ({ kind: 'tcp' }))),
+      v.pipe(
+        v.picklist(['tcp', 'notify'], message),
+        v.transform((kind): ReadyCheck => ({ kind })),
+      ),
       v.pipe(
         v.strictObject({ http: v.pipe(nonEmpty('a path starting with /'), v.startsWith('/', expected('a path starting with /'))) }, message),
         v.transform((o): ReadyCheck => ({ kind: 'http', path: o.http })),

@@ -19,6 +19,7 @@ export type ReadyCheck =
   | { kind: 'tcp' }
   | { kind: 'http'; path: string }
   | { kind: 'command'; command: string }
+  | { kind: 'notify' }
   | { kind: 'log'; pattern: string };
 
 /** When a log file is rotated and how many rotated files stay (README.md, "Logs"). */

@@ -22,6 +22,9 @@ function literal(text: string): string {
 function healthcheck(readiness: Readiness): Record<string, unknown> {
   switch (readiness.kind) {
     case 'none':
+    // Compose has no sd_notify socket: a `ready: notify` service gets no healthcheck and is
+    // taken as healthy once it runs (README.md, "Export").
+    case 'notify':
       return {};
   }
 }

@@ -9,10 +9,11 @@ import { CronError, parseCron, type CronSchedule } from './cron.js';
 import type { ExportWarnings } from './warnings.js';
 
 /**
- * When a new instance may take work. Only "none" exists until the `ready:` option does; each
- * format has one function that turns this into its probe or health check.
+ * When a new instance may take work; each format has one function that turns this into its
+ * probe or health check. `notify` is the sd_notify protocol (`ready: notify`), which only
+ * systemd speaks; the other checks are not mapped to any format yet and export as "none".
  */
-export type Readiness = { kind: 'none' };
+export type Readiness = { kind: 'none' } | { kind: 'notify' };
 
 export interface ExportedProcess {
   name: string;
@@ -106,7 +107,7 @@ function exportedProcess(app: AppConfig, definition: ProcessDefinition, warnings
     schedule: definition.schedule === undefined ? undefined : readSchedule(definition, warnings),
     scheduled: definition.schedule !== undefined,
     randomDelay: definition.randomDelay,
-    readiness: { kind: 'none' },
+    readiness: definition.ready?.kind === 'notify' ? { kind: 'notify' } : { kind: 'none' },
     dependsOn: [],
   };
 }

@@ -32,6 +32,10 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 function probes(readiness: Readiness): Pick<IContainer, 'readinessProbe' | 'livenessProbe'> {
   switch (readiness.kind) {
     case 'none':
+    // Kubernetes has no sd_notify socket and no probe that could stand in for one: a
+    // `ready: notify` container gets no readinessProbe and takes traffic once it runs
+    // (README.md, "Export").
+    case 'notify':
       return {};
   }
 }

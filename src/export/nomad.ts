@@ -23,6 +23,8 @@ type Json = Record<string, unknown>;
 function checks(readiness: Readiness): Json {
   switch (readiness.kind) {
     case 'none':
+    // Nomad has no sd_notify socket: a `ready: notify` task gets no check (README.md, "Export").
+    case 'notify':
       return {};
   }
 }

@@ -28,11 +28,16 @@ function environmentLine(env: Record<string, string>): string[] {
   return Object.entries(env).map(([key, value]) => `Environment="${escapeValue(`${key}=${value}`, false)}"`);
 }
 
-/** Where a readiness probe becomes Type=notify or an ExecStartPost check once `ready:` exists. */
+/** How systemd learns that an instance is ready. */
 function readinessSettings(readiness: Readiness): string[] {
   switch (readiness.kind) {
     case 'none':
       return ['Type=simple'];
+    case 'notify':
+      // The same protocol as `ready: notify`: systemd gives the unit its own NOTIFY_SOCKET.
+      // NotifyAccess=all because the sender is often not the main process: a command run
+      // through /bin/sh -c, or `systemd-notify --ready` as a child of the application.
+      return ['Type=notify', 'NotifyAccess=all'];
   }
 }
 

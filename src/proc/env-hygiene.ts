@@ -2,6 +2,10 @@
 // processes it starts see the user's environment, not npm's or the daemon's.
 
 const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
+// systemd's socket for the supervisor's own Type=notify unit. A process that inherited it
+// and sent READY=1 or STOPPING=1 (many call sd_notify() whenever it is set) would speak for
+// the whole unit; `ready: notify` gives an instance a socket of its own instead.
+const SUPERVISOR_NOTIFY_SOCKET = 'NOTIFY_SOCKET';
 
 // npm's run-script puts `<dir>/node_modules/.bin` for the package and each ancestor on PATH,
 // npx adds its cache's `node_modules/.bin`, and npm adds its bundled node-gyp shim directory.
@@ -15,9 +19,9 @@ function isNpmVariable(key: string): boolean {
 }
 
 /**
- * Returns a copy of `env` without launcher variables: the daemon marker, every `npm_*`
- * variable, `INIT_CWD`, npm's `NODE`, and the PATH entries npm/npx add. Undefined values are
- * dropped so the result can be handed straight to `spawn`.
+ * Returns a copy of `env` without launcher variables: the daemon marker, systemd's
+ * NOTIFY_SOCKET, every `npm_*` variable, `INIT_CWD`, npm's `NODE`, and the PATH entries
+ * npm/npx add. Undefined values are dropped so the result can be handed straight to `spawn`.
  */
 export function stripLauncherVariables(env: NodeJS.ProcessEnv): Record<string, string> {
   const keys = Object.keys(env);
@@ -29,7 +33,7 @@ export function stripLauncherVariables(env: NodeJS.ProcessEnv): Record<string, s
   for (const key of keys) {
     const value = env[key];
     if (value === undefined) continue;
-    if (key === DAEMON_MARKER || key === 'INIT_CWD' || isNpmVariable(key)) continue;
+    if (key === DAEMON_MARKER || key === SUPERVISOR_NOTIFY_SOCKET || key === 'INIT_CWD' || isNpmVariable(key)) continue;
     if (key === 'NODE' && launchedByNpm) continue;
     result[key] = key === 'PATH' ? cleanPath(value, launchedByNpm) : value;
   }

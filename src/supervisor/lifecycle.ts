@@ -166,9 +166,16 @@ export class Lifecycle {
         cwd: app.root,
         env,
         logPath: relay === undefined ? definition.logPath : undefined,
+        runtimeDir: app.pidRoot,
       });
       if ('problem' in opened) return this.#failStart(definition, instance, opened.problem, isRespawn);
       probe = opened;
+      const prepared = await opened.prepare?.();
+      if (prepared !== undefined && 'problem' in prepared) {
+        opened.close();
+        return this.#failStart(definition, instance, prepared.problem, isRespawn);
+      }
+      Object.assign(env, prepared?.env);
     }
     const quiet = isRespawn && this.#quietStarts.delete(instance);
     // A pid file left from an earlier run names nothing of this one; what is there after the

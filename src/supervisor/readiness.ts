@@ -1,5 +1,5 @@
 // Readiness: when a new instance may take work (README, "Zero-downtime deploys"). A check
-// (`ready:` tcp, http, command or log) is tried every POLL_MS until it passes or
+// (`ready:` tcp, http, command, notify or log) is tried every POLL_MS until it passes or
 // `ready_timeout` runs out; time comes from the Clock and the checks themselves from
 // ReadinessProbes, so the rules run in unit tests without sockets or processes.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ReadyCheck } from '../config/types.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { createSocketDirectory, findPerl, NotifyReceiver, perlMissing } from './notify-receiver.js';
 import { runCommand, type CommandRunner } from './run-command.js';
 
 const POLL_MS = 250;
@@ -25,7 +26,12 @@ export interface ReadyTarget {
   env: Record<string, string>;
   /** The instance's log file; undefined when its output comes through pipes (foreground). */
   logPath?: string;
+  /** Where a check may keep files of its own while it runs (the pid directory). */
+  runtimeDir?: string;
 }
+
+/** What a probe needs done before the instance is spawned: variables to add to its environment. */
+export type Prepared = { env: Record<string, string> } | { problem: string };
 
 /** One check of one instance, opened before it is spawned. */
 export interface Probe {
@@ -33,6 +39,10 @@ export interface Probe {
   attempt(): Promise<boolean>;
   /** The instance's output streams, when it has them (foreground). */
   watchOutput(streams: Readable[]): void;
+  /** Awaited before the spawn (ready: notify binds its socket there); a problem fails the start. */
+  prepare?(): Promise<Prepared>;
+  /** Why the check can never pass any more, if so: the watch then ends at once, not at the timeout. */
+  broken?(): string | undefined;
   close(): void;
 }
 
@@ -49,6 +59,8 @@ export function describeCheck(check: ReadyCheck): string {
       return `ready: http ${check.path}`;
     case 'command':
       return `ready: command ${check.command}`;
+    case 'notify':
+      return 'ready: notify';
     case 'log':
       return `ready: log /${check.pattern}/`;
   }
@@ -75,6 +87,8 @@ export class ReadinessWatch {
 
   async #try(): Promise<void> {
     if (this.#busy || this.#done) return;
+    const broken = this.probe.broken?.();
+    if (broken !== undefined) return this.#finish({ ready: false, reason: broken });
     this.#busy = true;
     let passed = false;
     try {
@@ -179,6 +193,42 @@ function fileSize(path: string): number {
   }
 }
 
+/** The probe of `ready: notify`: a receiver started before the spawn, passing once READY=1 came. */
+function notifyProbe(target: ReadyTarget): Probe | { problem: string } {
+  const perl = findPerl(target.env.PATH);
+  if (perl === undefined) return { problem: perlMissing(target.env.PATH) };
+  let receiver: NotifyReceiver | undefined;
+  let closed = false;
+  return {
+    prepare: async () => {
+      let dir: string;
+      try {
+        dir = createSocketDirectory(target.runtimeDir);
+      } catch (error) {
+        return { problem: `ready: notify could not make a directory for NOTIFY_SOCKET: ${(error as Error).message}` };
+      }
+      receiver = new NotifyReceiver(perl, dir, target.cwd);
+      const problem = await receiver.bound;
+      if (closed) receiver.close();
+      if (problem !== undefined) {
+        receiver.close();
+        return { problem: `ready: notify could not listen: ${problem}` };
+      }
+      return { env: { NOTIFY_SOCKET: receiver.socketPath } };
+    },
+    attempt: () => Promise.resolve(receiver?.ready === true),
+    broken: () => {
+      const problem = receiver?.problem;
+      return problem === undefined ? undefined : `could not be checked any more: ${problem}`;
+    },
+    watchOutput: () => undefined,
+    close: () => {
+      closed = true;
+      receiver?.close();
+    },
+  };
+}
+
 export function systemProbes(run: CommandRunner = runCommand): ReadinessProbes {
   return {
     open(check, target) {
@@ -196,6 +246,8 @@ export function systemProbes(run: CommandRunner = runCommand): ReadinessProbes {
             ...idle,
             attempt: async () => (await run({ command: check.command, cwd: target.cwd, env: target.env, timeoutMs: 10_000 })).status === 0,
           };
+        case 'notify':
+          return notifyProbe(target);
         case 'log': {
           const matcher = new LineMatcher(new RegExp(check.pattern));
           const tail = target.logPath === undefined ? undefined : new LogFileTail(target.logPath);

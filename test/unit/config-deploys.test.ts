@@ -25,9 +25,21 @@ describe('ready:', () => {
     assert.equal(p.d?.readyTimeout, 5);
   });
 
+  it('reads ready: notify (the sd_notify protocol), and only as a bare word', () => {
+    const parsed = parseOptions('processes:\n  a:\n    ready: notify\n    ready_timeout: 3\n', 'Procfile.options');
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error.message);
+    assert.deepEqual(parsed.value.options.processes.a?.ready, { kind: 'notify' });
+    assert.equal(parsed.value.options.processes.a?.readyTimeout, 3);
+    for (const yaml of ['ready: Notify', 'ready:\n      notify: /run/x.sock']) {
+      const refused = parseOptions(`processes:\n  web:\n    ${yaml}\n`, 'Procfile.options');
+      assert.equal(refused.ok, false, yaml);
+      if (!refused.ok) assert.match(refused.error.message, /processes\.web\.ready must be tcp, notify, or one of/);
+    }
+  });
+
   it('refuses an unknown check, a path without a slash and a broken regular expression, naming the key', () => {
     for (const [yaml, message] of [
-      ['ready: udp', /processes\.web\.ready must be tcp, or one of http: \/PATH, command: CMD, log: REGEX/],
+      ['ready: udp', /processes\.web\.ready must be tcp, notify, or one of http: \/PATH, command: CMD, log: REGEX/],
       ['ready:\n      http: health', /processes\.web\.ready/],
       ['ready:\n      log: "(unclosed"', /processes\.web\.ready/],
     ] as const) {

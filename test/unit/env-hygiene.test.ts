@@ -23,6 +23,10 @@ describe('stripLauncherVariables', () => {
     assert.deepEqual(stripLauncherVariables(env), { RAILS_ENV: 'production' });
   });
 
+  it('removes NOTIFY_SOCKET, which belongs to the supervisor’s own systemd unit', () => {
+    assert.deepEqual(stripLauncherVariables({ NOTIFY_SOCKET: '/run/systemd/notify', HOME: '/home/a' }), { HOME: '/home/a' });
+  });
+
   it('keeps NODE when npm did not launch us', () => {
     assert.deepEqual(stripLauncherVariables({ NODE: '/opt/node/bin/node' }), { NODE: '/opt/node/bin/node' });
   });

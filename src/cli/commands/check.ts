@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { portWarnings } from '../../config/port-warnings.js';
 import type { AppConfig } from '../../config/types.js';
 import { ProcodileError } from '../../errors.js';
+import { perlWarnings } from '../../supervisor/notify-receiver.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
 
 /** `app`: the current application, when not checking every configured one. */
@@ -33,7 +34,8 @@ function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>):
     configs.push(input.app);
     term.out(`${term.color.green('ok')}      ${input.app.root}: ${input.app.processes.length} processes`);
   }
-  for (const warning of configs.flatMap(portWarnings)) term.out(`${term.color.yellow('warning')} ${warning}`);
+  const warnings = [...configs.flatMap(portWarnings), ...configs.flatMap((app) => perlWarnings(app, input.env.PATH))];
+  for (const warning of warnings) term.out(`${term.color.yellow('warning')} ${warning}`);
   for (const conflict of findConflicts(configs)) {
     problems += 1;
     term.out(`${term.color.red('conflict')} ${conflict}`);
