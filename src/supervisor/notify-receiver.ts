@@ -121,7 +121,7 @@ export function findPerl(pathVariable: string | undefined): string | undefined {
 export function perlMissing(pathVariable: string | undefined): string {
   return (
     `ready: notify needs perl to receive READY=1 on NOTIFY_SOCKET, and there is none on PATH (${pathVariable ?? 'unset'}): ` +
-    'install perl-base (Debian, Ubuntu) or perl, add its directory to PATH, or choose another ready: check'
+    'install perl-base (Debian, Ubuntu) or perl, add its directory to PATH, or choose another ready: check.'
   );
 }
 
@@ -234,7 +234,7 @@ export function perlWarnings(app: AppConfig, inheritedPath: string | undefined):
   for (const p of app.processes) {
     if (p.ready?.kind !== 'notify') continue;
     const path = p.env.PATH ?? app.env.PATH ?? inheritedPath;
-    if (findPerl(path) === undefined) warnings.push(`processes.${p.name}: ${perlMissing(path)}.`);
+    if (findPerl(path) === undefined) warnings.push(`processes.${p.name}: ${perlMissing(path)}`);
   }
   return warnings;
 }
