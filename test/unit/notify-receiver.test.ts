@@ -42,7 +42,9 @@ function hex(text: string): string {
 /** Sends one notification the way applications do, with systemd's own tool. */
 function systemdNotify(socket: string, ...assignments: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('systemd-notify', assignments, { env: { NOTIFY_SOCKET: socket, PATH: process.env.PATH } }, (error) => (error ? reject(error) : resolve()));
+    execFile('systemd-notify', assignments, { env: { NOTIFY_SOCKET: socket, PATH: process.env.PATH } }, (error) =>
+      error === null ? resolve() : reject(new Error(error.message)),
+    );
   });
 }
 
@@ -170,14 +172,14 @@ describe('the perl receiver', () => {
 
   it('a check whose receiver died fails at the next try, not at the timeout', async () => {
     const clock = new FakeClock();
-    let broken: string | undefined;
-    const probe: Probe = { attempt: () => Promise.resolve(false), watchOutput: () => undefined, broken: () => broken, close: () => undefined };
+    const receiver: { problem?: string } = {};
+    const probe: Probe = { attempt: () => Promise.resolve(false), watchOutput: () => undefined, broken: () => receiver.problem, close: () => undefined };
     const watch = new ReadinessWatch(probe, clock, 60_000, 'timed out');
     let settled: ReadyOutcome | undefined;
     void watch.outcome.then((o) => (settled = o));
     await clock.advance(1000);
     assert.equal(settled, undefined);
-    broken = 'could not be checked any more: the receiver exited';
+    receiver.problem = 'could not be checked any more: the receiver exited';
     await clock.advance(250);
     assert.deepEqual(settled, { ready: false, reason: 'could not be checked any more: the receiver exited' });
   });
