@@ -45,6 +45,7 @@ processes:
   worker:
     quantity: 2
     restart_mode: start-term
+    ready: notify
     max_respawns: 3
     respawn_window: 60
   mailer:
@@ -150,6 +151,9 @@ describe('export systemd', () => {
     const worker = readFileSync(join(out, 'rich-worker@.service'), 'utf8');
     assert.ok(worker.includes('StartLimitBurst=3\nStartLimitIntervalSec=60'), worker);
     assert.ok(worker.includes(`ExecStart=${root}/bin/worker`), worker);
+    // ready: notify is systemd's own protocol; a process without it is ready once it runs.
+    assert.ok(worker.includes('Type=notify\nNotifyAccess=all\n'), worker);
+    assert.ok(web.split('\n').includes('Type=simple'), web);
     const tick = readFileSync(join(out, 'rich-tick.timer'), 'utf8');
     assert.ok(tick.includes('OnCalendar=Mon..Fri *-*-* *:00/5:30'), tick);
     assert.ok(readFileSync(join(out, 'rich-report.timer'), 'utf8').includes('RandomizedDelaySec=10'));
