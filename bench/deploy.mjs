@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pm2Deploy, procodileDeploy } from './lib/deploy.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
+const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile');
 const SECONDS = Number(process.env.BENCH_DEPLOY_SECONDS ?? 6);
 const PM2 = join(process.env.BENCH_PEERS_DIR ?? '/tmp/pc-bench-peers', 'node_modules', 'pm2', 'bin', 'pm2');
 

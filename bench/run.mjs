@@ -15,7 +15,7 @@ import { measureCli, measureRespawn, measureRestart, measureRss, measureStart, m
 import { envInt, nowMs, onCleanup, removeDir, round, runCleanups, stats } from './lib/util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
+const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile');
 const PEERS_DIR = process.env.BENCH_PEERS_DIR ?? '/tmp/pc-bench-peers';
 const RUBY_SOURCE = process.env.BENCH_RUBY_PROCODILE ?? join(HERE, '..', '..', 'shared', 'peers', 'procodile-ruby-1.0.27.tar.gz');
 const cfg = {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanEnv, isAlive, killTracked, nowMs, readPidFile, removeDir, round, rssKb, run, shortTmp, sleep } from './lib/util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile.cjs');
+const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile');
 const POLL_MS = 50;
 const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
 

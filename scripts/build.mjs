@@ -56,6 +56,10 @@ if (/\bimport\((["'])(node:|[a-z@])/.test(readFileSync(outfile, 'utf8'))) {
 // `--env-file` flag as its own (Node 20 scans the whole command line for it).
 copyFileSync(new URL('./loader.cjs', import.meta.url).pathname, loader);
 chmodSync(loader, 0o755);
+// The installed `procodile` command: a shell launcher that runs the loader (and, for a
+// background start, the supervisor beside it).
+copyFileSync(new URL('./launcher.sh', import.meta.url).pathname, `${dist}procodile`);
+chmodSync(`${dist}procodile`, 0o755);
 
 // Warm the code cache with the path most commands take: resolve an app and read its files.
 for (const stale of readdirSync(dist).filter((f) => f.endsWith('.v8cache'))) rmSync(`${dist}${stale}`);

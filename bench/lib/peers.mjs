@@ -70,7 +70,14 @@ export function procodilePeer(cliPath) {
     // keep unknown
   }
   return {
-    ...procodileLike('procodile', (app, ...args) => [NODE, [cli, ...args, '-r', app.dir], cleanEnv()], 'pcb-', ['node', 'procodile']),
+    // The installed command (the dist/procodile launcher) is run as users run it; a .cjs file
+    // is given to node.
+    ...procodileLike(
+      'procodile',
+      (app, ...args) => (cli.endsWith('.cjs') ? [NODE, [cli, ...args, '-r', app.dir], cleanEnv()] : [cli, [...args, '-r', app.dir], cleanEnv()]),
+      'pcb-',
+      ['node', 'procodile'],
+    ),
     available: existsSync(cli),
     reason: existsSync(cli) ? undefined : `${cli} not built`,
     version,

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolveAppLocation } from '../config/app-resolution.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AppConfig } from '../config/types.js';
+import { awaitHandOver, isEarlyDaemon } from '../daemon/early-daemon.js';
 import { ensurePidDirectory } from '../daemon/pid-directory.js';
 import { ProcodileError, type Result } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -90,6 +91,11 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   if (!extra.ok) throw extra.error;
   const loaded = command.loadsApp(args.options) ? await loadApp(args, command, term) : undefined;
   const app = loaded?.app;
+  // A supervisor launched early beside a `start` does nothing until that command hands it the
+  // lock, not even becoming another user (src/daemon/early-daemon.ts).
+  if (isEarlyDaemon(process.env) && (command.name !== 'start' || app === undefined || !(await awaitHandOver(app.pidRoot, process.env)))) {
+    return 0;
+  }
   if (app?.user !== undefined && command.runsAsConfiguredUser) {
     const viaSudo = (await import('./reexec-as-user.js')).reexecAsUser(app, term, cliPath(), argv);
     if (viaSudo !== undefined) return viaSudo;

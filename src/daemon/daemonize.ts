@@ -4,6 +4,7 @@
 // when rotation is off or the writer cannot be started.
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { describeFsError } from '../config/yaml-file.js';
 import type { AppConfig } from '../config/types.js';
@@ -22,7 +23,8 @@ export const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
  * young generation buy it nothing; without them it needs about 7 MB less memory with 100
  * instances (bench/README.md).
  */
-const DAEMON_NODE_FLAGS = [
+// scripts/launcher.sh repeats them for the supervisor it launches early (a test compares the two).
+export const DAEMON_NODE_FLAGS = [
   '--lite-mode',
   '--max-semi-space-size=1',
   // Lite mode switches WebAssembly off and says so on stderr, the top of the supervisor log,
@@ -30,12 +32,18 @@ const DAEMON_NODE_FLAGS = [
   '--no-expose-wasm',
 ];
 
-export async function spawnDaemon(
-  cliPath: string,
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>,
-): Promise<number> {
+/** Where a background supervisor writes: its log, through the log writer when rotation is on. */
+export interface DaemonOutput {
+  /** The descriptor to write to: the writer's stream, or the log file opened for appending. */
+  fd: number;
+  close(): void;
+}
+
+/**
+ * Opens the supervisor's output. Throws, saying what to change, when the log cannot be
+ * opened; a log writer that cannot be started only means writing to the file directly.
+ */
+export async function openDaemonOutput(app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>): Promise<DaemonOutput> {
   const { logPath } = app;
   let fd: number;
   try {
@@ -56,18 +64,37 @@ export async function spawnDaemon(
       ? undefined
       : await openLogStream({ socketPath: logWriterSocketPath(app.pidRoot), path: logPath, rotation, writerLogPath: logPath });
   const stream = viaWriter?.ok === true ? viaWriter.stream : undefined;
+  const streamFd = stream === undefined ? undefined : socketDescriptor(stream);
+  if (stream !== undefined && streamFd === undefined) stream.destroy();
+  if (streamFd === undefined) return { fd, close: () => closeSync(fd) };
+  closeSync(fd);
+  return { fd: streamFd, close: () => stream?.destroy() };
+}
+
+/** A connected socket's descriptor: what a child is given as its stdio, or written to directly. */
+function socketDescriptor(socket: Socket): number | undefined {
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } })._handle;
+  return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : undefined;
+}
+
+export async function spawnDaemon(
+  cliPath: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>,
+): Promise<number> {
+  const output = await openDaemonOutput(app);
   try {
     // `--` keeps Node from reading our own --env-file flag as its own (Node 20 scans the whole command line for it).
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--', cliPath, ...argv], {
       detached: true,
-      stdio: ['ignore', stream ?? fd, stream ?? fd],
+      stdio: ['ignore', output.fd, output.fd],
       env: { ...env, [DAEMON_MARKER]: '1' },
     });
     child.unref();
     if (child.pid === undefined) throw new Error('the daemon could not be started');
     return child.pid;
   } finally {
-    closeSync(fd);
-    stream?.destroy();
+    output.close();
   }
 }

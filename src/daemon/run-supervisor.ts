@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/types.js';
 import type { Result } from '../errors.js';
 import { ControlSocket } from '../control/control-socket.js';
 import { createRouter } from '../control/router.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import { OutputRelay } from '../logging/output-relay.js';
 import { writeFileAtomically } from '../runtime/safe-files.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
@@ -18,6 +18,8 @@ export interface RunOptions
   loadConfig: () => Result<AppConfig>;
   /** Colour the foreground output (a TTY, and NO_COLOR unset). */
   color: boolean;
+  /** Where a background supervisor's log lines go: its stdout unless it opened its log itself. */
+  outputFd?: number;
 }
 
 /** How long a leaving supervisor lets its last replies reach slow clients. */
@@ -28,7 +30,10 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   process.title = `[procodile] ${config.appName} (${config.root})`;
   const colors = createColors(options.color);
   const relay = options.foreground ? terminalRelay(colors) : undefined;
-  const logger = createLogger(relay === undefined ? { write: appendToLog } : { write: (text) => relay.writeRaw(text) }, colors);
+  const outputFd = options.outputFd ?? 1;
+  const logger = createLogger(relay === undefined ? { write: (text) => appendToLog(outputFd, text) } : { write: (text) => relay.writeRaw(text) }, colors);
+  // With no stderr of its own, an early-launched supervisor's crash would leave no trace.
+  if (outputFd !== 1) reportCrashesTo(logger);
 
   let finished!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finished = resolve));
@@ -90,13 +95,21 @@ function terminalRelay(colors: Colors): OutputRelay {
   return new OutputRelay(process.stdout, colors);
 }
 
+function reportCrashesTo(logger: Logger): void {
+  process.on('warning', (warning) => logger.log('system', `Node warning: ${warning.stack ?? warning.message}`));
+  process.once('uncaughtException', (error) => {
+    logger.log('system', `Supervisor crashed: ${error.stack ?? String(error)}`);
+    process.exit(70);
+  });
+}
+
 /**
  * The daemon's stdout is its log file, opened for appending: written directly, so the
  * daemon never builds a process.stdout stream it has no use for.
  */
-function appendToLog(text: string): void {
+function appendToLog(fd: number, text: string): void {
   try {
-    writeSync(1, text);
+    writeSync(fd, text);
   } catch {
     // A full disk or a removed log must not stop the supervisor; the next line tries again.
   }

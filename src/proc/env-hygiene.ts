@@ -2,6 +2,9 @@
 // processes it starts see the user's environment, not npm's or the daemon's.
 
 const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
+// The pids that scripts/launcher.sh passes between a `start` and the supervisor it launches
+// beside it (src/daemon/early-daemon.ts).
+const EARLY_LAUNCH = ['PROCODILE_EARLY_DAEMON', 'PROCODILE_EARLY_PARENT'];
 // systemd's socket for the supervisor's own Type=notify unit. A process that inherited it
 // and sent READY=1 or STOPPING=1 (many call sd_notify() whenever it is set) would speak for
 // the whole unit; `ready: notify` gives an instance a socket of its own instead.
@@ -33,7 +36,7 @@ export function stripLauncherVariables(env: NodeJS.ProcessEnv): Record<string, s
   for (const key of keys) {
     const value = env[key];
     if (value === undefined) continue;
-    if (key === DAEMON_MARKER || key === SUPERVISOR_NOTIFY_SOCKET || key === 'INIT_CWD' || isNpmVariable(key)) continue;
+    if (key === DAEMON_MARKER || EARLY_LAUNCH.includes(key) || key === SUPERVISOR_NOTIFY_SOCKET || key === 'INIT_CWD' || isNpmVariable(key)) continue;
     if (key === 'NODE' && launchedByNpm) continue;
     result[key] = key === 'PATH' ? cleanPath(value, launchedByNpm) : value;
   }

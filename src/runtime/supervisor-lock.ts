@@ -43,6 +43,12 @@ function lockOwner(pidRoot: string): { pid: number; startTime: number | undefine
   return { pid, startTime: startText === undefined ? undefined : Number(startText) };
 }
 
+/** Whether the lock names `pid` as it is now (its start time included). */
+export function lockNames(pidRoot: string, pid: number): boolean {
+  const owner = lockOwner(pidRoot);
+  return owner?.pid === pid && owner.startTime === readProcStat(pid)?.startTime;
+}
+
 /** The live supervisor (not this process) holding the lock, if any. */
 export function lockHolder(pidRoot: string): number | undefined {
   const owner = lockOwner(pidRoot);
@@ -132,13 +138,13 @@ const HANDOVER_WAIT_MS = 5000;
 export async function claimSupervisorLock(pidRoot: string): Promise<void> {
   const deadline = Date.now() + HANDOVER_WAIT_MS;
   for (;;) {
-    const owner = lockOwner(pidRoot);
-    if (owner?.pid === process.pid && owner.startTime === readProcStat(process.pid)?.startTime) {
+    if (lockNames(pidRoot, process.pid)) {
       // Held open for the supervisor's life, as holdSupervisorLock does (find-supervisor.ts).
       openSync(lockPath(pidRoot), constants.O_RDONLY | constants.O_NOFOLLOW);
       releaseOnExit(pidRoot);
       return;
     }
+    const owner = lockOwner(pidRoot);
     if (owner?.pid !== process.ppid || !isAlive(owner.pid) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
+import { DAEMON_MARKER, openDaemonOutput, spawnDaemon } from '../../daemon/daemonize.js';
+import { earlyDaemon, isEarlyDaemon } from '../../daemon/early-daemon.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../runtime/supervisor-lock.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
@@ -123,7 +124,16 @@ async function firstStatus(app: StartContext['app'], pid: number): Promise<Statu
 
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
-  const pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app);
+  const early = earlyDaemon(ctx.env);
+  let pid: number;
+  if (early === undefined) {
+    pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app);
+  } else {
+    // The supervisor is booting already; the log is checked (and its writer started) here all
+    // the same, so that a log that cannot be written is this command's error, as before.
+    (await openDaemonOutput(app)).close();
+    pid = early;
+  }
   handOverSupervisorLock(app.pidRoot, pid);
   term.out(`Started Procodile supervisor with PID ${pid}`);
   // No fixed deadline: thousands of instances take a while, and waiting is right as long as
@@ -224,6 +234,11 @@ const runStart = async (ctx: StartContext): Promise<number> => {
   const tidy = tidyPidDirectory(app, given.clean);
   if (!tidy.ok) throw tidy.error;
   if (!isDaemon) for (const line of tidy.value) term.out(line);
+  if (isDaemon && isEarlyDaemon(ctx.env)) {
+    // Launched with nowhere to write (scripts/launcher.sh): it opens its log itself.
+    const output = await openDaemonOutput(app);
+    return runSupervisor(app, { ...options, outputFd: output.fd });
+  }
   if (isDaemon || foreground) return runSupervisor(app, options);
   return startDaemon(ctx);
 };
