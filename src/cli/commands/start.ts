@@ -123,7 +123,7 @@ async function firstStatus(app: StartContext['app'], pid: number): Promise<Statu
 
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
-  const pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app);
+  const pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app, ctx.options.proxy);
   handOverSupervisorLock(app.pidRoot, pid);
   term.out(`Started Procodile supervisor with PID ${pid}`);
   // No fixed deadline: thousands of instances take a while, and waiting is right as long as
