@@ -21,16 +21,26 @@ export const DAEMON_MARKER = 'PROCODILE_DAEMON_CHILD';
 /**
  * The daemon spends its life waiting for events, so V8's optimising compilers and a large
  * young generation buy it nothing; without them it needs about 7 MB less memory with 100
- * instances (bench/README.md).
+ * instances (bench/README.md). A daemon that runs the TCP proxy is the exception: every
+ * proxied byte goes through its JavaScript, which runs about 2.5 times slower in lite mode,
+ * so it keeps the optimising compilers (README.md, "Performance").
  */
-// scripts/launcher.sh repeats them for the supervisor it launches early (a test compares the two).
-export const DAEMON_NODE_FLAGS = [
+const LITE_FLAGS = [
   '--lite-mode',
   '--max-semi-space-size=1',
   // Lite mode switches WebAssembly off and says so on stderr, the top of the supervisor log,
   // unless it is already off.
   '--no-expose-wasm',
 ];
+
+/** The flags scripts/launcher.sh gives the supervisor it launches early (a test compares the two). */
+export const EARLY_DAEMON_FLAGS: readonly string[] = LITE_FLAGS;
+
+export function daemonNodeFlags(app: Pick<AppConfig, 'proxy' | 'processes'>, proxyOption: boolean): string[] {
+  // The proxy only listens for processes with a proxy_port.
+  const runsProxy = (proxyOption || app.proxy === true) && app.processes.some((p) => p.proxyPort !== undefined);
+  return runsProxy ? LITE_FLAGS.filter((flag) => flag !== '--lite-mode') : [...LITE_FLAGS];
+}
 
 /** Where a background supervisor writes: its log, through the log writer when rotation is on. */
 export interface DaemonOutput {
@@ -81,12 +91,13 @@ export async function spawnDaemon(
   cliPath: string,
   argv: string[],
   env: NodeJS.ProcessEnv,
-  app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>,
+  app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation' | 'proxy' | 'processes'>,
+  proxyOption: boolean,
 ): Promise<number> {
   const output = await openDaemonOutput(app);
   try {
     // `--` keeps Node from reading our own --env-file flag as its own (Node 20 scans the whole command line for it).
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--', cliPath, ...argv], {
+    const child = spawn(process.execPath, [...daemonNodeFlags(app, proxyOption), '--', cliPath, ...argv], {
       detached: true,
       stdio: ['ignore', output.fd, output.fd],
       env: { ...env, [DAEMON_MARKER]: '1' },

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { DAEMON_MARKER, openDaemonOutput, spawnDaemon } from '../../daemon/daemonize.js';
+import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openDaemonOutput, spawnDaemon } from '../../daemon/daemonize.js';
 import { earlyDaemon, isEarlyDaemon } from '../../daemon/early-daemon.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../runtime/supervisor-lock.js';
@@ -122,12 +122,19 @@ async function firstStatus(app: StartContext['app'], pid: number): Promise<Statu
   }
 }
 
+function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((flag, i) => flag === b[i]);
+}
+
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
-  const early = earlyDaemon(ctx.env);
+  // The supervisor launched beside this command (scripts/launcher.sh) is used when it runs
+  // with the flags this start wants; a proxy wants others (daemonize.ts), and the early one
+  // then just leaves when this command exits.
+  const early = sameFlags(daemonNodeFlags(app, ctx.options.proxy), EARLY_DAEMON_FLAGS) ? earlyDaemon(ctx.env) : undefined;
   let pid: number;
   if (early === undefined) {
-    pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app);
+    pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app, ctx.options.proxy);
   } else {
     // The supervisor is booting already; the log is checked (and its writer started) here all
     // the same, so that a log that cannot be written is this command's error, as before.
