@@ -44,6 +44,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
     onShutdown: () => finished(0),
   });
 
+  if (outputFd !== 1) logger.log('system', 'Launched beside the start command, which handed over the pid directory');
   writeFileAtomically(config.supervisorPidPath, String(process.pid));
   // Requests wait for start-up to finish, so the first answer a client gets (the `start`
   // command's included) already describes every process that was started.

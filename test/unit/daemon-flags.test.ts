@@ -1,7 +1,10 @@
 // The daemon's Node flags: lite mode saves memory, except where the proxy needs the speed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { daemonNodeFlags } from '../../src/daemon/daemonize.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { daemonNodeFlags, EARLY_DAEMON_FLAGS } from '../../src/daemon/daemonize.js';
+import { REPO_ROOT } from '../helpers/app.js';
 import { definition } from '../helpers/fixtures.js';
 
 const proxied = [definition({ name: 'web', proxyPort: 5000 }), definition({ name: 'worker' })];
@@ -19,5 +22,14 @@ describe('daemon node flags', () => {
       assert.ok(!flags.includes('--lite-mode'), flags.join(' '));
       assert.ok(flags.includes('--max-semi-space-size=1'), 'the small young generation stays');
     }
+  });
+
+  it('launches the early supervisor of scripts/launcher.sh with the flags a supervisor without a proxy gets', () => {
+    const launcher = readFileSync(join(REPO_ROOT, 'scripts', 'launcher.sh'), 'utf8');
+    const line = launcher.split('\n').find((l) => l.includes('setsid node'));
+    assert.ok(line !== undefined, 'the launcher starts the early supervisor with setsid node');
+    const flags = /setsid node (.*?) -- /.exec(line)?.[1]?.split(' ');
+    assert.deepEqual(flags, [...EARLY_DAEMON_FLAGS]);
+    assert.deepEqual(daemonNodeFlags({ processes: unproxied }, false), [...EARLY_DAEMON_FLAGS]);
   });
 });

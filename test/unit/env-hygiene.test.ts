@@ -23,6 +23,10 @@ describe('stripLauncherVariables', () => {
     assert.deepEqual(stripLauncherVariables(env), { RAILS_ENV: 'production' });
   });
 
+  it('removes the pids the launcher passes between a start and its early supervisor', () => {
+    assert.deepEqual(stripLauncherVariables({ PROCODILE_EARLY_DAEMON: '12', PROCODILE_EARLY_PARENT: '11', HOME: '/home/a' }), { HOME: '/home/a' });
+  });
+
   it('removes NOTIFY_SOCKET, which belongs to the supervisor’s own systemd unit', () => {
     assert.deepEqual(stripLauncherVariables({ NOTIFY_SOCKET: '/run/systemd/notify', HOME: '/home/a' }), { HOME: '/home/a' });
   });
