@@ -50,15 +50,14 @@ export interface DaemonOutput {
 }
 
 /**
- * Opens the supervisor's output. Throws, saying what to change, when the log cannot be
- * opened; a log writer that cannot be started only means writing to the file directly.
+ * Opens the supervisor log for appending, creating its directory; throws, saying what to
+ * change, when it cannot be written. A background start checks this before it lets an early
+ * supervisor go on, so that the mistake is the command's error.
  */
-export async function openDaemonOutput(app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>): Promise<DaemonOutput> {
-  const { logPath } = app;
-  let fd: number;
+export function openSupervisorLog(logPath: string): number {
   try {
     ensureRuntimeDirectory({ path: dirname(logPath), setting: 'log_path' });
-    fd = openForAppend(logPath);
+    return openForAppend(logPath);
   } catch (error) {
     // A refused or uncreatable directory, or a planted link, already says what to do.
     if (error instanceof ProcodileError) throw error;
@@ -68,6 +67,15 @@ export async function openDaemonOutput(app: Pick<AppConfig, 'logPath' | 'pidRoot
         'Set log_path or log_root in Procfile.options (or Procfile.local) to a place you can write.',
     );
   }
+}
+
+/**
+ * Opens the supervisor's output. Throws, saying what to change, when the log cannot be
+ * opened; a log writer that cannot be started only means writing to the file directly.
+ */
+export async function openDaemonOutput(app: Pick<AppConfig, 'logPath' | 'pidRoot' | 'logRotation'>): Promise<DaemonOutput> {
+  const { logPath } = app;
+  const fd = openSupervisorLog(logPath);
   const rotation = app.logRotation ?? DEFAULT_LOG_ROTATION;
   const viaWriter =
     rotation.keep === 0

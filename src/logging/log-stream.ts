@@ -182,6 +182,10 @@ export async function openLogStream(request: LogStreamRequest): Promise<LogStrea
   const written = await new Promise<Error | undefined>((resolve) => {
     connected.once('error', resolve);
     connected.write(`${JSON.stringify(header)}\n`, (error) => resolve(error ?? undefined));
+    // A header that went straight into the kernel's buffer (the usual case: a fresh
+    // connection's buffer is empty) is already where the child's output will follow it; the
+    // callback would only cost another turn of the event loop per instance.
+    if (connected.writableLength === 0) resolve(undefined);
   });
   if (written !== undefined) {
     connected.destroy();

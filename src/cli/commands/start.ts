@@ -1,10 +1,10 @@
 // `procodile start`: starts a supervisor (in the background or the foreground) or asks the
 // running one to start processes, topping each up to its quantity (D10).
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openDaemonOutput, spawnDaemon } from '../../daemon/daemonize.js';
+import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openDaemonOutput, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
 import { earlyDaemon, isEarlyDaemon } from '../../daemon/early-daemon.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../runtime/supervisor-lock.js';
@@ -136,9 +136,10 @@ async function startDaemon(ctx: StartContext): Promise<number> {
   if (early === undefined) {
     pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app, ctx.options.proxy);
   } else {
-    // The supervisor is booting already; the log is checked (and its writer started) here all
-    // the same, so that a log that cannot be written is this command's error, as before.
-    (await openDaemonOutput(app)).close();
+    // The supervisor is booting already. The log is checked here all the same, so that a log
+    // that cannot be written is this command's error, as before; the supervisor starts the log
+    // writer itself, which keeps a third Node start-up out of the two that overlap.
+    closeSync(openSupervisorLog(app.logPath));
     pid = early;
   }
   handOverSupervisorLock(app.pidRoot, pid);
