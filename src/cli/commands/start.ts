@@ -39,6 +39,7 @@ const ALREADY_RUNNING: [keyof StartContext['options'], string][] = [
   ['noRespawn', 'Cannot disable respawning because supervisor is already running'],
   ['stopWhenNone', 'Cannot stop supervisor when none running because supervisor is already running'],
   ['proxy', 'Cannot enable the proxy when the supervisor is running'],
+  ['noProxy', 'Cannot disable the proxy when the supervisor is running'],
 ];
 
 async function startWithRunningSupervisor(ctx: StartContext, names: string[] | undefined): Promise<number> {
@@ -243,6 +244,11 @@ const OPTIONS = [
   { long: 'no-respawn', value: 'none', help: 'Disable respawning for all processes' },
   { long: 'stop-when-none', value: 'none', help: 'Stop the supervisor when all processes are stopped' },
   { long: 'proxy', short: 'x', value: 'none', help: 'Enable the Procodile proxy service' },
+  {
+    long: 'no-proxy',
+    value: 'none',
+    help: 'Run without the proxy, even if Procfile.options or the previous supervisor had it',
+  },
   {
     long: 'ports',
     value: 'required',
