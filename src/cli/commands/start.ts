@@ -1,7 +1,7 @@
 // `procodile start`: starts a supervisor (in the background or the foreground) or asks the
 // running one to start processes, topping each up to its quantity (D10).
 import { readdirSync, readFileSync } from 'node:fs';
-import { sendRequest } from '../../control/client.js';
+import { identifySupervisor, sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, spawnDaemon } from '../../daemon/daemonize.js';
@@ -44,14 +44,8 @@ const ALREADY_RUNNING: [keyof StartContext['options'], string][] = [
 
 async function startWithRunningSupervisor(ctx: StartContext, names: string[] | undefined): Promise<number> {
   const { app, term, options } = ctx;
-  const status = await fetchStatus(app, 1000);
-  if (status !== undefined && status.root !== app.root) {
-    throw new ProcodileError(
-      'PID_ROOT_IN_USE',
-      `The pid directory ${app.pidRoot} is used by a running supervisor of another application (${status.root}). ` +
-        'Give each application its own pid_root.',
-    );
-  }
+  // Whose supervisor it is comes before anything said about it (another root's: an error).
+  await identifySupervisor(app);
   for (const [flag, message] of ALREADY_RUNNING) {
     if (options[flag]) throw new ProcodileError('SUPERVISOR_RUNNING', `${message}. Stop it first with \`procodile stop -s --wait\`.`);
   }
