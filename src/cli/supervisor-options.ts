@@ -18,6 +18,7 @@ export interface StartOptions {
   readonly noRespawn: boolean;
   readonly stopWhenNone: boolean;
   readonly proxy: boolean;
+  readonly noProxy: boolean;
   readonly ports: string | undefined;
   readonly envFile: string | undefined;
   readonly dev: boolean;
@@ -90,9 +91,11 @@ export function supervisorRunOptions(ctx: ContextWith<StartOptions>, foreground:
     foreground,
     respawn: !(dev || o.noRespawn),
     stopWhenNone: dev || o.stopWhenNone,
-    proxy: dev || o.proxy,
+    // --no-proxy wins over --proxy, --dev and `proxy: true`.
+    proxy: (dev || o.proxy) && !o.noProxy,
     envFile: envFilePath(ctx),
     portAllocations: portAllocations(ctx),
+    given: { proxy: dev || o.proxy || o.noProxy, envFile: o.envFile !== undefined, portAllocations: o.ports !== undefined },
     tag: o.tag,
     initialProcesses: o.noProcesses ? 'none' : (names ?? 'all'),
     env: ctx.env,

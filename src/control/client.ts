@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { ProcodileError } from '../errors.js';
-import { encodeRequest, type CommandName, type Replies, type Requests, type StatusReply } from './protocol.js';
+import { encodeRequest, type CommandName, type IdentifyReply, type Replies, type Requests } from './protocol.js';
 import { checkReply, printable, printableReply } from './reply.js';
 import { socketAddress } from './socket-address.js';
 import { checkSupervisorTrust, explainUnreachable, permissionDenied, readSupervisorPid, type SupervisorFiles } from './trust.js';
@@ -72,11 +72,11 @@ function sameRoot(a: string, b: string): boolean {
   }
 }
 
-function checkRoot(target: SupervisorTarget, status: StatusReply): void {
-  if (sameRoot(status.root, target.root)) return;
+function checkRoot(target: SupervisorTarget, identity: { root: string }): void {
+  if (sameRoot(identity.root, target.root)) return;
   throw new ProcodileError(
     'WRONG_SUPERVISOR',
-    `The pid directory ${dirname(target.sockPath)} is used by a running supervisor of another application (${printable(status.root)}), ` +
+    `The pid directory ${dirname(target.sockPath)} is used by a running supervisor of another application (${printable(identity.root)}), ` +
       `not by ${target.root}: refusing to act on it. Give each application its own pid_root in Procfile.options.`,
   );
 }
@@ -89,14 +89,43 @@ export async function sendRequest<C extends CommandName>(
 ): Promise<Replies[C]> {
   checkSupervisorTrust(target);
   const deadline = request.deadlineMs ?? replyDeadlineMs(target, command);
+  const identifies = command === 'status' || command === 'identify';
   // Every command first makes sure the supervisor is this application's: two applications
-  // configured with one pid_root must not act on each other. Asking `status` works with any
-  // supervisor, a Procodile 2 one included.
-  if (command !== 'status') checkRoot(target, await exchange(target, 'status', {}, deadline, command));
+  // configured with one pid_root must not act on each other.
+  if (!identifies) checkRoot(target, await whoIs(target, deadline, command));
   const reply = await exchange(target, command, options, deadline);
-  if (command === 'status') checkRoot(target, reply as StatusReply);
+  if (identifies) checkRoot(target, reply as { root: string });
   return request.keepControls === true ? reply : printableReply(reply);
 }
+
+/**
+ * Who the supervisor behind the socket is, after the same checks as any request. An older
+ * procodile (or Procodile 2) does not know `identify`: its `status` says the same.
+ */
+export async function identifySupervisor(target: SupervisorTarget): Promise<IdentifyReply> {
+  checkSupervisorTrust(target);
+  const identity = await whoIs(target, replyDeadlineMs(target, 'identify'), 'identify');
+  checkRoot(target, identity);
+  return printableReply(identity);
+}
+
+/**
+ * `identify`, a few hundred bytes, rather than a status that lists every instance (megabytes
+ * for a large application); `status` when the supervisor answers that it does not know the
+ * command. Any other error, or a malformed reply, is not a reason to ask again.
+ */
+async function whoIs(target: SupervisorTarget, deadline: number, asking: CommandName): Promise<IdentifyReply> {
+  try {
+    return await exchange(target, 'identify', {}, deadline, asking);
+  } catch (error) {
+    if (!(error instanceof UnknownCommand)) throw error;
+    const { version, root, app_name, pid_root, supervisor } = await exchange(target, 'status', {}, deadline, asking);
+    return { version, root, app_name, pid_root, supervisor };
+  }
+}
+
+/** A `404` reply: the supervisor does not know the command (Procodile 2 says `404 Invalid command`). */
+class UnknownCommand extends ProcodileError {}
 
 /** `asking` is the user's command, for the message when no answer comes. */
 function exchange<C extends CommandName>(
@@ -162,6 +191,7 @@ function decodeReply<C extends CommandName>(target: SupervisorTarget, command: C
   const code = space === -1 ? line : line.slice(0, space);
   const payload = space === -1 ? '' : line.slice(space + 1);
   if (code === '500') throw new ProcodileError('CONTROL_ERROR', printable(payload));
+  if (code === '404') throw new UnknownCommand('CONTROL_ERROR', `Error from control server: 404: ${printable(payload)}`);
   if (code !== '200') throw new ProcodileError('CONTROL_ERROR', `Error from control server: ${printable(code)}: ${printable(payload)}`);
   let value: unknown;
   try {

@@ -95,6 +95,19 @@ export interface StatusReply {
   loaded_at: number;
 }
 
+/**
+ * procodile addition: who the supervisor is, without its processes. Every CLI command asks
+ * this before acting, to make sure the supervisor serves its own application root; the full
+ * status of a large application is megabytes.
+ */
+export interface IdentifyReply {
+  version: string;
+  root: string;
+  app_name: string;
+  pid_root: string;
+  supervisor: { started_at: number | null; pid: number; proxy_enabled: boolean };
+}
+
 /** procodile addition: one thing a reload changed (Procodile 7.4). */
 export interface ReloadChangeJson {
   kind: 'added' | 'removed' | 'command-changed' | 'options-changed' | 'env-changed';
@@ -113,6 +126,8 @@ export interface RestartChange {
 
 export interface Requests {
   status: Record<string, never>;
+  /** procodile addition; an older supervisor answers `404 Invalid command`. */
+  identify: Record<string, never>;
   /** `report_changes` (procodile addition) asks for the `changes` of the reply. */
   reload_config: { report_changes?: boolean };
   /** `wait` (procodile addition): reply once every started instance is ready. */
@@ -125,6 +140,7 @@ export interface Requests {
 
 export interface Replies {
   status: StatusReply;
+  identify: IdentifyReply;
   reload_config: { ok: true; changes?: ReloadChangeJson[] };
   /**
    * `errors` (procodile addition): a failed release_command, instances that did not become
@@ -164,6 +180,7 @@ const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
  */
 const REQUEST_SCHEMAS = {
   status: v.strictObject({}),
+  identify: v.strictObject({}),
   reload_config: v.strictObject({ report_changes: flag }),
   start_processes: v.strictObject({
     process_names: processNames,

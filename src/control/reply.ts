@@ -77,8 +77,11 @@ const status = v.looseObject({
   loaded_at: v.number(),
 });
 
+const supervisor = v.looseObject({ started_at: orNull(v.number()), pid: v.number(), proxy_enabled: v.boolean() });
+
 const REPLY_SCHEMAS = {
   status,
+  identify: v.looseObject({ version: v.string(), root: v.string(), app_name: v.string(), pid_root: v.string(), supervisor }),
   reload_config: v.looseObject({
     ok: v.literal(true),
     changes: v.optional(

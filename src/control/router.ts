@@ -4,7 +4,7 @@
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Instance } from '../supervisor/instance.js';
 import type { InstanceJson, Replies, Request } from './protocol.js';
-import { buildStatus, supervisorView } from './status-reply.js';
+import { buildIdentity, buildStatus, supervisorView } from './status-reply.js';
 
 export type Router = (request: Request) => Promise<Replies[Request['command']]>;
 
@@ -12,6 +12,9 @@ export type Router = (request: Request) => Promise<Replies[Request['command']]>;
 export function createRouter(supervisor: Supervisor, ready: Promise<void>): Router {
   const view = (instance: Instance): InstanceJson => supervisorView(supervisor, instance);
   return async (request) => {
+    // Who it is does not depend on start-up's work: a client checking that it talks to its
+    // own application's supervisor need not wait for thousands of instances to start.
+    if (request.command === 'identify') return buildIdentity(supervisor);
     await ready;
     switch (request.command) {
       case 'status':

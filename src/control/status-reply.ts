@@ -2,7 +2,7 @@
 // expect them (README.md, "The control socket"), the messages about wrong quantities and
 // removed-but-running processes, and secret env values masked.
 import type { ProcessDefinition } from '../config/types.js';
-import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from './protocol.js';
+import type { IdentifyReply, InstanceJson, ProcessJson, StatusMessage, StatusReply } from './protocol.js';
 import type { Instance } from '../supervisor/instance.js';
 import { isLeaving } from '../supervisor/instance-state.js';
 import type { ProcessEntry } from '../supervisor/process-table.js';
@@ -134,6 +134,18 @@ function messagesFor(entry: ProcessEntry, statusOf: (instance: Instance) => stri
     if (status !== 'Running' && status !== 'Completed') messages.push({ type: 'not_running', instance: instance.description, status });
   }
   return messages;
+}
+
+/** The supervisor's identity: what `identify` answers, and the head of every status. */
+export function buildIdentity(supervisor: Supervisor): IdentifyReply {
+  const config = supervisor.config;
+  return {
+    version: supervisor.options.version,
+    root: config.root,
+    app_name: config.appName,
+    pid_root: config.pidRoot,
+    supervisor: { started_at: supervisor.startedAt ?? null, pid: process.pid, proxy_enabled: supervisor.options.proxy },
+  };
 }
 
 export function buildStatus(supervisor: Supervisor): StatusReply {

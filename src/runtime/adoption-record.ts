@@ -2,7 +2,9 @@
 // about its instances, so that a successor can adopt those still alive after a crash and never
 // mistake a recycled pid for one of ours, and about the process groups it is stopping, so that
 // a successor finishes those stops (docs/architecture.md, "Runtime files"). Its content is
-// checked entry by entry when read: anyone who could write it could name any process.
+// checked entry by entry when read: anyone who could write it could name any process. It also
+// keeps the run options that shaped the service (`--proxy`, `--env-file`, `--ports`), so that a
+// supervisor started again after a crash serves as its predecessor did (README.md, "The TCP proxy").
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameProcess } from '../proc/liveness.js';
@@ -25,10 +27,21 @@ export interface InstanceRecord {
   respawns: number;
 }
 
+/**
+ * The run options of the supervisor that wrote the record, kept only while it has instances:
+ * a supervisor that adopts them takes these over unless its own command line says otherwise.
+ */
+export interface RunMemory {
+  proxy: boolean;
+  envFile?: string;
+  portAllocations?: Record<string, number>;
+}
+
 /** The file's content. An older procodile wrote the bare list of instances. */
 export interface RecordFile {
   instances: InstanceRecord[];
   stoppingGroups: StoppingGroup[];
+  run?: RunMemory;
 }
 
 export function recordPath(pidRoot: string): string {
@@ -49,9 +62,37 @@ export function readRecord(pidRoot: string): RecordFile {
   }
   const instances: unknown = Array.isArray(parsed) ? parsed : field(parsed, 'instances');
   const groups = field(parsed, 'stoppingGroups');
+  const run = runMemory(field(parsed, 'run'));
   return {
     instances: Array.isArray(instances) ? instances.filter(isInstanceRecord) : [],
     stoppingGroups: Array.isArray(groups) ? groups.filter(isStoppingGroup) : [],
+    ...(run === undefined ? {} : { run }),
+  };
+}
+
+/** A port allocation's key is a process name, never `__proto__` or anything a path could hold. */
+const ALLOCATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The run options as written, or nothing when any of them is malformed (a tampered file). */
+function runMemory(value: unknown): RunMemory | undefined {
+  const proxy = field(value, 'proxy');
+  const envFile = field(value, 'envFile');
+  const ports = field(value, 'portAllocations');
+  if (typeof proxy !== 'boolean') return undefined;
+  // An env file is read for every instance start: only an absolute path of printable text.
+  if (envFile !== undefined && (typeof envFile !== 'string' || !envFile.startsWith('/') || /[\u0000-\u001f]/.test(envFile))) return undefined;
+  let portAllocations: Record<string, number> | undefined;
+  if (ports !== undefined) {
+    if (typeof ports !== 'object' || ports === null || Array.isArray(ports)) return undefined;
+    const entries = Object.entries(ports);
+    const valid = entries.every(([name, port]) => ALLOCATION_NAME.test(name) && Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535);
+    if (!valid) return undefined;
+    portAllocations = Object.fromEntries(entries);
+  }
+  return {
+    proxy,
+    ...(envFile === undefined ? {} : { envFile }),
+    ...(portAllocations === undefined ? {} : { portAllocations }),
   };
 }
 

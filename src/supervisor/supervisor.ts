@@ -26,6 +26,7 @@ import { dependencyLevels } from '../config/dependencies.js';
 import { systemProbes, type ReadinessProbes } from './readiness.js';
 import { runRelease, type ReleaseFailure } from './release.js';
 import { runCommand, type CommandRunner } from './run-command.js';
+import { keepRunOptions, NOTHING_GIVEN, type GivenRunOptions } from './run-memory.js';
 
 /** The periodic pass (Procodile 6.3); exits are seen at once through exit events (D4). */
 const SUPERVISE_INTERVAL_MS = 3000;
@@ -40,6 +41,8 @@ export interface SupervisorOptions {
   proxy: boolean;
   envFile?: string;
   portAllocations: Record<string, number>;
+  /** The run options this start's command line gave; they win over a predecessor's. */
+  given?: GivenRunOptions;
   tag?: string;
   /** Which processes to start at once: names, every one, or none (`--no-processes`). */
   initialProcesses: string[] | 'all' | 'none';
@@ -93,8 +96,9 @@ export class Supervisor {
     const ops = options.ops ?? systemProcessOps;
     this.#ops = ops;
     this.#clock = options.clock ?? systemClock;
-    // `proxy: true` in the options file: every start (the systemd unit, a start after a crash) has it.
-    if (config.proxy === true) options.proxy = true;
+    // `proxy: true` in the options file: every start (the systemd unit, a start after a crash)
+    // has it, unless the command line says `--no-proxy`.
+    if (config.proxy === true && options.given?.proxy !== true) options.proxy = true;
     this.table = new ProcessTable(config, (pid, startTime) => ops.isSameProcess(pid, startTime));
     this.lifecycle = new Lifecycle({
       ops,
@@ -219,7 +223,8 @@ export class Supervisor {
     this.#log(`Procodile supervisor started with PID ${process.pid}`);
     this.#log(`Application root is ${this.config.root}`);
     if (!this.options.respawn) this.#log('Automatic respawning is disabled');
-    restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper, this.#ops, this.#clock.now());
+    const previous = restoreSurvivors(this.table, this.config.pidRoot, this.options.logger, this.lifecycle.sweeper, this.#ops, this.#clock.now());
+    if (previous !== undefined) for (const line of keepRunOptions(previous, this.options, this.options.given ?? NOTHING_GIVEN)) this.#log(line);
     await this.observation.listen();
     if (this.options.proxy) {
       this.#log('Proxy is enabled');
@@ -471,7 +476,9 @@ export class Supervisor {
 
   #saveRecord(): void {
     try {
-      recordInstances(this.config.pidRoot, this.table.allInstances(), this.lifecycle.stoppingGroups());
+      const { proxy, envFile, portAllocations } = this.options;
+      const run = { proxy, portAllocations, ...(envFile === undefined ? {} : { envFile }) };
+      recordInstances(this.config.pidRoot, this.table.allInstances(), this.lifecycle.stoppingGroups(), run);
     } catch (error) {
       this.#log(`Could not record instances for adoption: ${(error as Error).message}`);
     }

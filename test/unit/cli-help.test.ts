@@ -102,7 +102,7 @@ void describe('renderCommandHelp', () => {
   void it('aligns every help text in one column', () => {
     const text = renderCommandHelp('start', plain);
     const optionLines = text.split('\n').filter((line) => line.startsWith('    -') || line.startsWith('        --'));
-    assert.equal(optionLines.length, 17);
+    assert.equal(optionLines.length, 18);
     // Where the help text starts: after the padded flag column.
     const columns = new Set(optionLines.map((line) => line.search(/ {2}[A-Z]/)));
     assert.equal(columns.size, 1, [...columns].join(','));

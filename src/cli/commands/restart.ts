@@ -14,7 +14,9 @@ async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> 
   if (!(await detectSupervisor(app)).running) {
     throw explainUnreachable(app);
   }
-  const before = await fetchStatus(app, 0);
+  // Only a name the files no longer configure needs the supervisor's list of what runs.
+  const unknown = (names ?? []).some((n) => !app.processes.some((p) => p.name === n || p.name === n.replace(/\.\d+$/, '')));
+  const before = unknown ? await fetchStatus(app, 0) : undefined;
   validateProcessNames(app, names, removedButRunning(before, app));
   const reply = await sendRequest(app, 'restart', { process_names: names, tag: options.tag, wait: options.wait || undefined });
   const c = term.color;

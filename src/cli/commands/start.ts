@@ -1,7 +1,7 @@
 // `procodile start`: starts a supervisor (in the background or the foreground) or asks the
 // running one to start processes, topping each up to its quantity (D10).
 import { closeSync, readdirSync, readFileSync } from 'node:fs';
-import { sendRequest } from '../../control/client.js';
+import { identifySupervisor, sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
 import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openDaemonOutput, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
@@ -40,18 +40,13 @@ const ALREADY_RUNNING: [keyof StartContext['options'], string][] = [
   ['noRespawn', 'Cannot disable respawning because supervisor is already running'],
   ['stopWhenNone', 'Cannot stop supervisor when none running because supervisor is already running'],
   ['proxy', 'Cannot enable the proxy when the supervisor is running'],
+  ['noProxy', 'Cannot disable the proxy when the supervisor is running'],
 ];
 
 async function startWithRunningSupervisor(ctx: StartContext, names: string[] | undefined): Promise<number> {
   const { app, term, options } = ctx;
-  const status = await fetchStatus(app, 1000);
-  if (status !== undefined && status.root !== app.root) {
-    throw new ProcodileError(
-      'PID_ROOT_IN_USE',
-      `The pid directory ${app.pidRoot} is used by a running supervisor of another application (${status.root}). ` +
-        'Give each application its own pid_root.',
-    );
-  }
+  // Whose supervisor it is comes before anything said about it (another root's: an error).
+  await identifySupervisor(app);
   for (const [flag, message] of ALREADY_RUNNING) {
     if (options[flag]) throw new ProcodileError('SUPERVISOR_RUNNING', `${message}. Stop it first with \`procodile stop -s --wait\`.`);
   }
@@ -131,10 +126,11 @@ async function startDaemon(ctx: StartContext): Promise<number> {
   // The supervisor launched beside this command (scripts/launcher.sh) is used when it runs
   // with the flags this start wants; a proxy wants others (daemonize.ts), and the early one
   // then just leaves when this command exits.
-  const early = sameFlags(daemonNodeFlags(app, ctx.options.proxy), EARLY_DAEMON_FLAGS) ? earlyDaemon(ctx.env) : undefined;
+  const proxyApp = ctx.options.noProxy ? { ...app, proxy: false } : app;
+  const early = sameFlags(daemonNodeFlags(proxyApp, ctx.options.proxy), EARLY_DAEMON_FLAGS) ? earlyDaemon(ctx.env) : undefined;
   let pid: number;
   if (early === undefined) {
-    pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, app, ctx.options.proxy);
+    pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, proxyApp, ctx.options.proxy);
   } else {
     // The supervisor is booting already. The log is checked here all the same, so that a log
     // that cannot be written is this command's error, as before; the supervisor starts the log
@@ -266,6 +262,11 @@ const OPTIONS = [
   { long: 'no-respawn', value: 'none', help: 'Disable respawning for all processes' },
   { long: 'stop-when-none', value: 'none', help: 'Stop the supervisor when all processes are stopped' },
   { long: 'proxy', short: 'x', value: 'none', help: 'Enable the Procodile proxy service' },
+  {
+    long: 'no-proxy',
+    value: 'none',
+    help: 'Run without the proxy, even if Procfile.options or the previous supervisor had it',
+  },
   {
     long: 'ports',
     value: 'required',

@@ -2,6 +2,7 @@
 import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { readRecord } from '../../runtime/adoption-record.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
 
 /** Quotes a word for a unit file's ExecStart (systemd's own quoting, close to the shell's). */
@@ -26,6 +27,9 @@ function runSystemd(ctx: CommandContext<typeof OPTIONS>): number {
   const userUnit = options.user;
   // Node by absolute path: a unit's PATH rarely has the node that `#!/usr/bin/env node` needs.
   const base = [process.execPath, '--', ctx.cliPath, '-r', app.root].map(quote).join(' ');
+  // The unit serves the application as it runs now: a supervisor started with `--proxy` keeps
+  // it under systemd. `proxy: true` in Procfile.options needs no flag.
+  const proxy = app.proxy !== true && (options.proxy || readRecord(app.pidRoot).run?.proxy === true) ? ' --proxy' : '';
   const longestStop = Math.max(10, ...app.processes.map((p) => p.stopTimeout));
   const lines = ['[Unit]', `Description=procodile: ${app.appName} (${app.root})`, 'After=network.target', 'StartLimitIntervalSec=0', ''];
   lines.push('[Service]');
@@ -36,7 +40,7 @@ function runSystemd(ctx: CommandContext<typeof OPTIONS>): number {
     const notify = onPath('systemd-notify', ctx.env);
     lines.push(
       ...(notify ? ['Type=notify', 'NotifyAccess=all'] : ['Type=simple']),
-      `ExecStart=${base} start --foreground`,
+      `ExecStart=${base} start --foreground${proxy}`,
       'ExecReload=/bin/kill -HUP $MAINPID',
       // TERM makes the supervisor stop every instance (D6); systemd must wait for that.
       'KillMode=mixed',
@@ -47,7 +51,7 @@ function runSystemd(ctx: CommandContext<typeof OPTIONS>): number {
     lines.push(
       'Type=oneshot',
       'RemainAfterExit=yes',
-      `ExecStart=${base} start --clean`,
+      `ExecStart=${base} start --clean${proxy}`,
       `ExecStop=${base} stop --stop-supervisor --wait`,
       `TimeoutStopSec=${longestStop + 10}`,
     );
@@ -66,6 +70,12 @@ const OPTIONS = [
     help: 'Unit type: simple runs the supervisor in the foreground (recommended), oneshot starts a daemon',
   },
   { long: 'user', value: 'none', help: 'Print a user unit (systemctl --user) instead of a system unit' },
+  {
+    long: 'proxy',
+    short: 'x',
+    value: 'none',
+    help: 'Start the supervisor with the proxy (the default when the running supervisor has it)',
+  },
 ] as const;
 
 export const systemdCommand = defineCommand({
