@@ -1,6 +1,7 @@
 // The HTTP listener of metrics_address: GET /metrics (or /) answers with the text format, on
 // the address the user chose. A bind failure is reported, never fatal: the supervisor goes on.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { httpModule } from '../on-demand-builtins.js';
 import { formatListenAddress, type ListenAddress } from '../config/listen-address.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -27,7 +28,7 @@ export class MetricsEndpoint {
     await this.close();
     if (address === undefined || wanted === undefined) return;
     this.#address = wanted;
-    const server = createServer((request, response) => {
+    const server = httpModule().createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { Allow: 'GET, HEAD' }).end();

@@ -1,9 +1,9 @@
 // Chooses the PORT an instance gets (Procodile 6.5.2): a fixed or random port from `--ports`, a
 // random one for proxied processes, or the lowest free slot from allocate_port_from.
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import type { NetworkProtocol, ProcessDefinition } from '../config/types.js';
 import type { Instance } from './instance.js';
+import { dgramModule } from '../on-demand-builtins.js';
 
 const RANDOM_PORT_MIN = 20000;
 const RANDOM_PORT_MAX = 29999;
@@ -39,7 +39,7 @@ const PROBE_HOST = '127.0.0.1';
 export function isPortFree(port: number, protocol: NetworkProtocol): Promise<boolean> {
   return new Promise((resolve) => {
     if (protocol === 'udp') {
-      const socket = createSocket('udp4');
+      const socket = dgramModule().createSocket('udp4');
       socket.once('error', () => resolve(false));
       socket.bind(port, PROBE_HOST, () => socket.close(() => resolve(true)));
       return;

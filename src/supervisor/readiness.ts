@@ -3,13 +3,13 @@
 // `ready_timeout` runs out; time comes from the Clock and the checks themselves from
 // ReadinessProbes, so the rules run in unit tests without sockets or processes.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ReadyCheck } from '../config/types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { createSocketDirectory, findPerl, NotifyReceiver, perlMissing } from './notify-receiver.js';
 import { runCommand, type CommandRunner } from './run-command.js';
+import { httpModule } from '../on-demand-builtins.js';
 
 const POLL_MS = 250;
 /** One attempt of a network check may not take longer than this. */
@@ -134,7 +134,7 @@ function tcpAttempt(port: number): Promise<boolean> {
 
 function httpAttempt(port: number, path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: ATTEMPT_MS }, (res) => {
+    const req = httpModule().request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: ATTEMPT_MS }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       resolve(status >= 200 && status < 400);
