@@ -277,7 +277,7 @@ async function main() {
     config: cfg,
     notes: [
       'procodile instances are counted alive from ROOT/pids/idle.N.pid; PM2 and supervisord instances from /proc (live `sleep` children of the daemon), which is cheaper than polling pm2 jlist / supervisorctl and so never penalises the peers.',
-      'CLIs are run as `node dist/procodile.cjs`, `node .../pm2/bin/pm2`, `supervisorctl -c CONF`; timings are spawn-to-exit wall time.',
+      'CLIs are run as installed: `dist/procodile` (the launcher), `node .../pm2/bin/pm2`, `supervisorctl -c CONF`; timings are spawn-to-exit wall time.',
       'stop_* = max(command returned, last instance (and, for procodile/pm2, the daemon) gone). supervisord stop is `supervisorctl stop all` (daemon stays up).',
       'log lines_per_s = lines / (last line visible in the output file - generator began writing).',
     ],

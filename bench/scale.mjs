@@ -5,7 +5,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanEnv, isAlive, killTracked, nowMs, readPidFile, removeDir, round, rssKb, run, shortTmp, sleep } from './lib/util.mjs';
+import { cleanEnv, isAlive, killTracked, nowMs, procodileCommand, readPidFile, removeDir, round, rssKb, run, shortTmp, sleep } from './lib/util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile');
@@ -13,7 +13,7 @@ const POLL_MS = 50;
 const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
 const log = (msg) => process.stderr.write(`[scale] ${msg}\n`);
-const cli = (dir, ...args) => run(process.execPath, ['--', CLI, ...args, '-r', dir], { env: cleanEnv(), timeoutMs: 600_000 });
+const cli = (dir, ...args) => run(...procodileCommand(CLI, [...args, '-r', dir]), { env: cleanEnv(), timeoutMs: 600_000 });
 
 /** Pids named by the instance pid files (p<i>.1.pid) that are alive; `seen` keeps every pid. */
 function liveInstances(dir, seen) {

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, freePort, isAlive, killTracked, onCleanup, readPidFile, waitFor } from './util.mjs';
+import { cleanEnv, freePort, isAlive, killTracked, onCleanup, readPidFile, waitFor, procodileCommand } from './util.mjs';
 
 const CONNECTIONS = 10;
 
@@ -33,7 +33,7 @@ setTimeout(() => server.listen(Number(process.env.PORT), '127.0.0.1'), 500);
 
 
 function cli(CLI, root, args) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...cleanEnv(), NO_COLOR: '1' } });
+  const result = spawnSync(...procodileCommand(CLI, args), { cwd: root, encoding: 'utf8', env: { ...cleanEnv(), NO_COLOR: '1' } });
   return { code: result.status, out: `${result.stdout}${result.stderr}` };
 }
 

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanEnv, isAlive, onCleanup, readPidFile, removeDir, shortTmp, sleep, wallMs, waitFor } from './util.mjs';
+import { cleanEnv, isAlive, onCleanup, readPidFile, removeDir, shortTmp, sleep, wallMs, waitFor, procodileCommand } from './util.mjs';
 
 const GEN = fileURLToPath(new URL('../gen.mjs', import.meta.url));
 const NODE = process.execPath;
@@ -196,7 +196,7 @@ export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
     if (mode === 'background' || mode === 'background-rotating' || mode === 'background-direct') {
       const rotated = mode === 'background-rotating';
       const out = join(dir, 'gen.log');
-      const start = spawnTracked(NODE, [cli, 'start', '-r', dir], ['ignore', 'ignore', 'inherit']);
+      const start = spawnTracked(...procodileCommand(cli, ['start', '-r', dir]), ['ignore', 'ignore', 'inherit']);
       const stopAll = onCleanup(() => stopDaemon(cli, dir));
       try {
         await waitFor(() => (rotated ? rotatedSize(out) : fileSize(out)) >= expected, { timeoutMs, what: 'background log file' });
@@ -212,7 +212,7 @@ export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
     if (mode === 'foreground') {
       const out = join(dir, 'out.log');
       const fd = openSync(out, 'w');
-      const p = spawnTracked(NODE, [cli, 'start', '-f', '-r', dir], ['ignore', 'pipe', 'inherit']);
+      const p = spawnTracked(...procodileCommand(cli, ['start', '-f', '-r', dir]), ['ignore', 'pipe', 'inherit']);
       const c = spawnTracked('cat', [], [p.child.stdout, fd, 'inherit']);
       closeSync(fd);
       await waitFor(() => tailHas(out, lastLine), { timeoutMs, what: 'foreground output' });
@@ -232,12 +232,12 @@ export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
 async function stopDaemon(cli, dir) {
   const sup = readPidFile(join(dir, 'pids', 'procodile.pid'));
   if (sup === null || !isAlive(sup)) return;
-  const s = spawnTracked(NODE, [cli, 'stop', '-s', '--wait', '-r', dir], ['ignore', 'ignore', 'ignore']);
+  const s = spawnTracked(...procodileCommand(cli, ['stop', '-s', '--wait', '-r', dir]), ['ignore', 'ignore', 'ignore']);
   const timer = setTimeout(() => s.child.kill('SIGKILL'), 30_000);
   await s.exited;
   clearTimeout(timer);
   if (isAlive(sup)) {
-    const k = spawnTracked(NODE, [cli, 'kill', '-r', dir], ['ignore', 'ignore', 'ignore']);
+    const k = spawnTracked(...procodileCommand(cli, ['kill', '-r', dir]), ['ignore', 'ignore', 'ignore']);
     await k.exited;
   }
   await sleep(5);

@@ -223,3 +223,8 @@ export function freePort() {
     });
   });
 }
+
+/** How to run the procodile command `cli` with `args`: the launcher directly, a .cjs loader under node. */
+export function procodileCommand(cli, args) {
+  return cli.endsWith('.cjs') ? [process.execPath, ['--', cli, ...args]] : [cli, args];
+}
