@@ -1,10 +1,10 @@
 // A supervisor started again after a crash serves the application as the first start did: its
 // proxy, env file and port allocations; a clean stop forgets them (README.md, "The TCP proxy").
 import assert from 'node:assert/strict';
-import { connect, createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { makeApp, readPid, waitFor, type TestApp } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll, waitForDeath, waitForRunning } from '../helpers/supervisor.js';
+import { freePort, readAll } from '../helpers/tcp.js';
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -12,32 +12,13 @@ afterEach(async () => {
   apps = [];
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
-/** What the server on `port` says, or '' when nothing listens there. */
-function ask(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (d: Buffer) => (text += d.toString()));
-    socket.on('close', () => resolve(text));
-    socket.on('error', () => resolve(text));
-  });
-}
 
 const PONG = `node -e "require('net').createServer((s) => s.end('pong from ' + process.env.PROC_NAME)).listen(Number(process.env.PORT || 0), '127.0.0.1')"`;
 
 async function answersThroughProxy(port: number): Promise<string> {
   return waitFor(async () => {
-    const text = await ask(port);
+    const text = await readAll(port);
     return text.startsWith('pong') ? text : undefined;
   }, 10000, `an answer through the proxy on ${port}`);
 }
@@ -61,7 +42,7 @@ describe('a supervisor started again after a crash', () => {
     assert.match(await answersThroughProxy(proxyPort), /^pong from web\.1$/);
 
     await killSupervisor(a);
-    assert.equal(await ask(proxyPort), '', 'the proxy died with its supervisor');
+    assert.equal(await readAll(proxyPort), '', 'the proxy died with its supervisor');
     const again = await cli(a, ['start']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Found web\.1 still running .* it will be adopted/);
@@ -76,7 +57,7 @@ describe('a supervisor started again after a crash', () => {
     await startDaemon(a);
     await waitForRunning(a, 'web', 1);
     assert.equal((await status(a)).supervisor.proxy_enabled, false);
-    assert.equal(await ask(proxyPort), '', 'nothing listens on the proxy port');
+    assert.equal(await readAll(proxyPort), '', 'nothing listens on the proxy port');
     await stopAll(a);
   });
 

@@ -1,9 +1,10 @@
 // The TCP proxy in front of a process's instances (Procodile 11).
 import assert from 'node:assert/strict';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { makeApp, waitFor, type TestApp } from '../helpers/app.js';
 import { cli, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
+import { freePort, readAll } from '../helpers/tcp.js';
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -11,25 +12,7 @@ afterEach(async () => {
   apps = [];
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
-function ask(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (d: Buffer) => (text += d.toString()));
-    socket.on('close', () => resolve(text));
-    socket.on('error', () => resolve(text));
-  });
-}
 
 const PONG = `node -e "require('net').createServer((s) => s.end('pong from ' + process.env.PROC_NAME)).listen(Number(process.env.PORT), '127.0.0.1')"`;
 
@@ -45,7 +28,7 @@ describe('TCP proxy', () => {
     const instances = await waitForRunning(a, 'app1', 2);
     for (const i of instances) assert.ok(i.port! >= 20000 && i.port! <= 29999, 'proxied instances get a random port');
     const answer = await waitFor(async () => {
-      const text = await ask(proxyPort);
+      const text = await readAll(proxyPort);
       return text.startsWith('pong') ? text : undefined;
     }, 5000, 'an answer through the proxy');
     assert.match(answer, /^pong from app1\.[12]$/);

@@ -3,10 +3,10 @@
 // whose new instances never become ready; a failing release_command; depends_on order.
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { makeApp, waitFor, type TestApp } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll } from '../helpers/supervisor.js';
+import { freePort } from '../helpers/tcp.js';
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -28,15 +28,6 @@ if (fs.existsSync('broken')) setInterval(() => undefined, 1000);
 else setTimeout(() => server.listen(Number(process.env.PORT), '127.0.0.1'), 600);
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 async function webApp(mode: string, extra = ''): Promise<{ app: TestApp; proxyPort: number }> {
   const proxyPort = await freePort();

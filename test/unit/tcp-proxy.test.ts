@@ -1,12 +1,13 @@
 // The TCP proxy on loopback: connections reach an instance, failures are logged, listeners
 // follow the configuration.
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import type { Logger } from '../../src/logging/logger.js';
 import { TcpProxy, type ProxyTarget } from '../../src/proxy/tcp-proxy.js';
 import { waitFor } from '../helpers/app.js';
 import { definition } from '../helpers/fixtures.js';
+import { freePort, readAll } from '../helpers/tcp.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,25 +25,7 @@ function echoServer(reply: string): Promise<{ port: number; server: Server }> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
-function fetchVia(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (d: Buffer) => (text += d.toString()));
-    socket.on('close', () => resolve(text));
-    socket.on('error', () => resolve(text));
-  });
-}
 
 function setup(targets: Map<string, ProxyTarget[]>) {
   const lines: string[] = [];
@@ -65,7 +48,7 @@ describe('TcpProxy', () => {
     const { proxy, lines } = setup(new Map([['web', [{ description: 'web.1', port }]]]));
     await proxy.sync([definition({ name: 'web', proxyPort, proxyAddress: '127.0.0.1' })]);
     assert.equal(proxy.listening('web'), `127.0.0.1:${proxyPort}`);
-    assert.equal(await fetchVia(proxyPort), 'pong');
+    assert.equal(await readAll(proxyPort), 'pong');
     assert.ok(lines.includes(`Proxying traffic on 127.0.0.1:${proxyPort} to web`));
   });
 
@@ -75,10 +58,10 @@ describe('TcpProxy', () => {
     const targets = new Map<string, ProxyTarget[]>();
     const { proxy, lines } = setup(targets);
     await proxy.sync([definition({ name: 'web', proxyPort })]);
-    assert.equal(await fetchVia(proxyPort), '');
+    assert.equal(await readAll(proxyPort), '');
     await waitFor(() => lines.includes('There are no processes running for web'), 2000, 'the log line');
     targets.set('web', [{ description: 'web.1', port: deadPort }]);
-    assert.equal(await fetchVia(proxyPort), '');
+    assert.equal(await readAll(proxyPort), '');
     await waitFor(() => lines.includes(`Could not connect to web.1:${deadPort}`), 2000, 'the log line');
   });
 
