@@ -141,7 +141,13 @@ function startWriterOnce(bundle: string, socketPath: string, writerLogPath: stri
   if (pending === undefined) {
     pending = (async () => {
       // A socket file nobody answers on is left from a writer that died; a live one is kept.
-      if (existsSync(socketPath) && !((await tryConnect(socketPath)) instanceof Error)) return true;
+      if (existsSync(socketPath)) {
+        const probe = await tryConnect(socketPath);
+        if (!(probe instanceof Error)) {
+          probe.destroy();
+          return true;
+        }
+      }
       if (await bindAndStartWriter(bundle, socketPath, writerLogPath)) return true;
       startWriter(bundle, socketPath, writerLogPath);
       return false;
@@ -151,10 +157,58 @@ function startWriterOnce(bundle: string, socketPath: string, writerLogPath: stri
   return pending;
 }
 
+/**
+ * One connection made ahead of need, per writer socket. Instances start one after another,
+ * and the next one's connection is made while this one forks, instead of each start waiting
+ * a turn of the event loop for its own (README.md, "Performance"). A spare nobody takes is
+ * closed after SPARE_IDLE_MS: the writer sees a connection that ends before its header, and
+ * ignores it.
+ */
+const spares = new Map<string, Promise<Socket | NodeJS.ErrnoException>>();
+const SPARE_IDLE_MS = 1000;
+
+function prepareSpare(socketPath: string): void {
+  if (spares.has(socketPath)) return;
+  const spare = tryConnect(socketPath).then((socket) => {
+    if (socket instanceof Error) return socket;
+    // Waiting, it must neither keep this process alive nor take it down if the writer goes.
+    socket.unref();
+    socket.on('error', () => undefined);
+    return socket;
+  });
+  spares.set(socketPath, spare);
+  setTimeout(() => {
+    if (spares.get(socketPath) !== spare) return;
+    spares.delete(socketPath);
+    void spare.then((socket) => {
+      if (!(socket instanceof Error)) socket.destroy();
+    });
+  }, SPARE_IDLE_MS).unref();
+}
+
+async function takeSpare(socketPath: string): Promise<Socket | undefined> {
+  const spare = spares.get(socketPath);
+  if (spare === undefined) return undefined;
+  spares.delete(socketPath);
+  const socket = await spare;
+  if (socket instanceof Error) return undefined;
+  // The writer may have gone while it waited: such a connection is of no use.
+  if (socket.destroyed || socket.readyState !== 'open') {
+    socket.destroy();
+    return undefined;
+  }
+  socket.ref();
+  return socket;
+}
+
 /** A connection to the application's writer, starting one if none answers. */
-async function connectWriter(request: LogStreamRequest): Promise<Socket | string> {
-  const first = await tryConnect(request.socketPath);
-  if (!(first instanceof Error)) return first;
+async function connectWriter(request: LogStreamRequest, spareAllowed: boolean): Promise<{ socket: Socket; spare: boolean } | string> {
+  const spare = spareAllowed ? await takeSpare(request.socketPath) : undefined;
+  const first = spare ?? (await tryConnect(request.socketPath));
+  if (!(first instanceof Error)) {
+    prepareSpare(request.socketPath);
+    return { socket: first, spare: spare !== undefined };
+  }
   const bundle = writerBundle();
   if (bundle === undefined) return 'the log writer is not installed next to procodile';
   await startWriterOnce(bundle, request.socketPath, request.writerLogPath);
@@ -162,7 +216,7 @@ async function connectWriter(request: LogStreamRequest): Promise<Socket | string
   let last: NodeJS.ErrnoException = first;
   for (;;) {
     const next = await tryConnect(request.socketPath);
-    if (!(next instanceof Error)) return next;
+    if (!(next instanceof Error)) return { socket: next, spare: false };
     last = next;
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
@@ -176,22 +230,31 @@ async function connectWriter(request: LogStreamRequest): Promise<Socket | string
  * stream no longer reads, so once the child has it the caller just destroys its copy.
  */
 export async function openLogStream(request: LogStreamRequest): Promise<LogStreamOutcome> {
-  const connected = await connectWriter(request);
+  const header = `${JSON.stringify({ path: request.path, rotation: request.rotation } satisfies StreamHeader)}\n`;
+  let outcome = await connectAndSend(request, header, true);
+  // A spare made before its writer went away only fails once written to: try a fresh one.
+  if (outcome === 'stale spare') outcome = await connectAndSend(request, header, false);
+  return outcome === 'stale spare' ? { ok: false, message: 'the log writer closed the connection' } : outcome;
+}
+
+async function connectAndSend(request: LogStreamRequest, header: string, spareAllowed: boolean): Promise<LogStreamOutcome | 'stale spare'> {
+  const connected = await connectWriter(request, spareAllowed);
   if (typeof connected === 'string') return { ok: false, message: connected };
-  const header: StreamHeader = { path: request.path, rotation: request.rotation };
   const written = await new Promise<Error | undefined>((resolve) => {
-    connected.once('error', resolve);
-    connected.write(`${JSON.stringify(header)}\n`, (error) => resolve(error ?? undefined));
-    // A header that went straight into the kernel's buffer (the usual case: a fresh
-    // connection's buffer is empty) is already where the child's output will follow it; the
-    // callback would only cost another turn of the event loop per instance.
-    if (connected.writableLength === 0) resolve(undefined);
+    connected.socket.once('error', resolve);
+    connected.socket.write(header, (error) => resolve(error ?? undefined));
+    // On a connection made just now, a header that went straight into the kernel's buffer
+    // (the usual case: its buffer is empty) is already where the child's output will follow
+    // it; the callback would only cost another turn of the event loop per instance. A spare
+    // has waited, and its writer may have gone meanwhile: only the callback tells.
+    if (!connected.spare && connected.socket.writableLength === 0 && !connected.socket.destroyed) resolve(undefined);
   });
-  if (written !== undefined) {
-    connected.destroy();
-    return { ok: false, message: `the log writer refused the connection (${written.message})` };
+  if (written !== undefined || connected.socket.destroyed) {
+    connected.socket.destroy();
+    if (connected.spare) return 'stale spare';
+    return { ok: false, message: `the log writer refused the connection (${written?.message ?? 'closed'})` };
   }
-  connected.pause();
-  connected.on('error', () => undefined);
-  return { ok: true, stream: connected };
+  connected.socket.pause();
+  connected.socket.on('error', () => undefined);
+  return { ok: true, stream: connected.socket };
 }
