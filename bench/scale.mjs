@@ -148,6 +148,14 @@ async function measureProcodile(n) {
   }
 }
 
+function readFileSafe(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function readdirSafe(dir) {
   try {
     return readdirSync(dir);
@@ -171,9 +179,12 @@ async function measurePm2(peer, n) {
     const started = run(f, a, { env: e, timeoutMs: BOUND_MS });
     let cmd;
     started.then((r) => (cmd = r));
+    // A daemon that has died (it wrote its pid file, then went) starts nothing more.
     const daemonGone = () => {
       const pid = peer.supervisorPid(app);
-      return cmd !== undefined && (pid === null || !isAlive(pid));
+      if (pid !== null ? isAlive(pid) : cmd === undefined) return false;
+      result.daemon_gone_ms ??= round(nowMs() - t0, 0);
+      return true;
     };
     const up = await pollUntil(t0, n, () => peer.alive(app).length, daemonGone);
     // The start command may still be listing the apps: it is given the rest of its bound.
@@ -184,8 +195,10 @@ async function measurePm2(peer, n) {
     result.start_code = cmd.code ?? cmd.signal;
     result.daemon_alive = daemon !== null && isAlive(daemon);
     if (up.ms === null) {
-      result.alive_at_bound = peer.alive(app).length;
+      result.alive_at_bound = up.live;
       result.start_output = tail(`${cmd.stdout}\n${cmd.stderr}`);
+      // Why a daemon died is in its own log, not in what the command printed.
+      result.daemon_errors = [...new Set(readFileSafe(join(app.dir, 'h', 'pm2.log')).match(/PM2 error: .*/g) ?? [])].slice(0, 3);
       if (result.daemon_alive) result.daemon_rss_kb = rssKb(daemon);
       return result;
     }
