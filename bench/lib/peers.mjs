@@ -189,16 +189,18 @@ export async function pm2Peer(peersDir) {
     ...base,
     available: true,
     version,
-    create(n, { shell } = {}) {
+    create(n, { shell, separateApps } = {}) {
       const app = newApp('pcb-pm2-', n);
       mkdirSync(join(app.dir, 'h'));
       // `shell`: a /bin/sh command run with PM2's default restart policy (crash-loop scenario).
+      // `separateApps`: n apps p1..pN of one instance each running `sleep SECONDS`, the
+      // counterpart of a Procfile of n processes (scale.mjs).
+      const idle = (name, instances, seconds = IDLE_SECONDS) => ({ name, script: 'sleep', args: seconds, interpreter: 'none', instances, exec_mode: 'fork', autorestart: true });
       const conf = {
-        apps: [
-          shell === undefined
-            ? { name: 'idle', script: 'sleep', args: IDLE_SECONDS, interpreter: 'none', instances: n, exec_mode: 'fork', autorestart: true }
-            : { name: 'crash', script: '/bin/sh', args: ['-c', shell], interpreter: 'none', instances: n, exec_mode: 'fork' },
-        ],
+        apps:
+          separateApps !== undefined
+            ? Array.from({ length: n }, (_, i) => idle(`p${i + 1}`, 1, String(separateApps)))
+            : [shell === undefined ? idle('idle', n) : { name: 'crash', script: '/bin/sh', args: ['-c', shell], interpreter: 'none', instances: n, exec_mode: 'fork' }],
       };
       writeFileSync(join(app.dir, 'eco.config.js'), `module.exports = ${JSON.stringify(conf)};\n`);
       return app;
@@ -218,7 +220,19 @@ export async function pm2Peer(peersDir) {
         await run(f, a, { env: e, timeoutMs: 30_000 }).catch(() => undefined);
         await waitFor(() => !isAlive(pid), { timeoutMs: 5000, intervalMs: 20 }).catch(() => undefined);
       }
-      if (pid !== null) killTracked([pid], ['PM2', 'node']);
+      const st = pid === null ? null : procStat(pid);
+      if (st !== null && st.state !== 'Z' && /PM2|node/.test(st.comm)) {
+        // A daemon that did not go: frozen first, so that it spawns nothing more and no child
+        // of it can be reaped (its pid reused) meanwhile, then every child it still has
+        // (`sleep` or not yet exec'd) goes, then the daemon.
+        try {
+          process.kill(pid, 'SIGSTOP');
+        } catch {
+          // gone meanwhile
+        }
+        killTracked(liveChildren(pid), null);
+        killTracked([pid], ['PM2', 'node']);
+      }
       trackChildren(app, pid);
       killTracked(app.everSeen, ['sleep']);
       removeDir(app.dir);
