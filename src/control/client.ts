@@ -28,6 +28,8 @@ export interface RequestOptions {
 export const CONTROL_TIMEOUT_ENV = 'PROCODILE_CONTROL_TIMEOUT';
 
 const REPLY_DEADLINE_S = 15;
+/** Added to the deadline of a request that acts on instances, per instance configured. */
+const PER_INSTANCE_MS = 5;
 /** A reply larger than this is not a supervisor's. */
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
@@ -51,8 +53,13 @@ export function replyDeadlineMs(target: SupervisorTarget, command: CommandName):
   const fromEnv = secondsFromEnv(CONTROL_TIMEOUT_ENV);
   if (fromEnv !== undefined) return fromEnv * 1000;
   const longestStop = Math.max(0, ...target.processes.map((p) => p.stopTimeout));
+  // Signalling, forking and answering for each instance takes the supervisor a little time:
+  // with ten thousand instances a stop is answered after about 15 s (README.md, "Large
+  // applications"), so requests that act on instances get more time with more of them.
+  const instances = target.processes.reduce((sum, p) => sum + (p.quantity ?? 1), 0);
+  const perInstance = command === 'status' || command === 'identify' ? 0 : instances * PER_INSTANCE_MS;
   const waitsForProcesses = command === 'start_processes' || command === 'restart' || command === 'check_concurrency';
-  if (!waitsForProcesses) return REPLY_DEADLINE_S * 1000;
+  if (!waitsForProcesses) return REPLY_DEADLINE_S * 1000 + perInstance;
   // A rolling restart waits for each new instance to be ready and each old one to drain, one
   // after the other in the worst case; a release command runs before any of that.
   const rolling = target.processes.reduce(
@@ -60,7 +67,7 @@ export function replyDeadlineMs(target: SupervisorTarget, command: CommandName):
     0,
   );
   const release = target.releaseCommand === undefined ? 0 : 600;
-  return (2 * REPLY_DEADLINE_S + longestStop + rolling + release) * 1000;
+  return (2 * REPLY_DEADLINE_S + longestStop + rolling + release) * 1000 + perInstance;
 }
 
 function sameRoot(a: string, b: string): boolean {
