@@ -146,7 +146,11 @@ function exchange<C extends CommandName>(
     const { address, release } = socketAddress(target.sockPath);
     const socket = connect(address);
     release();
-    let buffered = '';
+    // The reply is one line, of megabytes with thousands of instances: chunks are kept apart
+    // and only the newest is searched, since searching the whole text again at every chunk
+    // took a fifth of a second with 10,000 instances.
+    const chunks: string[] = [];
+    let bufferedLength = 0;
     let settled = false;
     const finish = (action: () => void): void => {
       if (settled) return;
@@ -159,13 +163,15 @@ function exchange<C extends CommandName>(
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(encodeRequest(command, options)));
     socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      const newline = buffered.indexOf('\n');
+      const newline = chunk.indexOf('\n');
       if (newline === -1) {
-        if (buffered.length > MAX_REPLY_BYTES) finish(() => reject(malformed(target, command, 'it is far too large')));
+        chunks.push(chunk);
+        bufferedLength += chunk.length;
+        if (bufferedLength > MAX_REPLY_BYTES) finish(() => reject(malformed(target, command, 'it is far too large')));
         return;
       }
-      const line = buffered.slice(0, newline);
+      chunks.push(chunk.slice(0, newline));
+      const line = chunks.join('');
       finish(() => {
         try {
           resolvePromise(decodeReply(target, command, line));
