@@ -11,6 +11,7 @@ import { OutputRelay } from '../logging/output-relay.js';
 import { writeFileAtomically } from '../runtime/safe-files.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { installSignalHandlers } from './signals.js';
+import type { OwnOutput } from './own-output.js';
 import { notifySystemd } from './systemd-notify.js';
 
 export interface RunOptions
@@ -19,7 +20,7 @@ export interface RunOptions
   /** Colour the foreground output (a TTY, and NO_COLOR unset). */
   color: boolean;
   /** Where a background supervisor's log lines go: its stdout unless it opened its log itself. */
-  outputFd?: number;
+  output?: OwnOutput;
 }
 
 /** How long a leaving supervisor lets its last replies reach slow clients. */
@@ -30,10 +31,13 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   process.title = `[procodile] ${config.appName} (${config.root})`;
   const colors = createColors(options.color);
   const relay = options.foreground ? terminalRelay(colors) : undefined;
-  const outputFd = options.outputFd ?? 1;
-  const logger = createLogger(relay === undefined ? { write: (text) => appendToLog(outputFd, text) } : { write: (text) => relay.writeRaw(text) }, colors);
+  const { output } = options;
+  const logger = createLogger(
+    relay !== undefined ? { write: (text) => relay.writeRaw(text) } : output !== undefined ? output : { write: appendToLog },
+    colors,
+  );
   // With no stderr of its own, an early-launched supervisor's crash would leave no trace.
-  if (outputFd !== 1) reportCrashesTo(logger);
+  if (output !== undefined) reportCrashesTo(logger, output);
 
   let finished!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finished = resolve));
@@ -44,7 +48,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
     onShutdown: () => finished(0),
   });
 
-  if (outputFd !== 1) logger.log('system', 'Launched beside the start command, which handed over the pid directory');
+  if (output !== undefined) logger.log('system', 'Launched beside the start command, which handed over the pid directory');
   writeFileAtomically(config.supervisorPidPath, String(process.pid));
   // Requests wait for start-up to finish, so the first answer a client gets (the `start`
   // command's included) already describes every process that was started.
@@ -87,6 +91,7 @@ export async function runSupervisor(config: AppConfig, options: RunOptions): Pro
   await relay?.drain(1000);
   logger.log('system', 'Stopped Procodile supervisor');
   await relay?.drain(0);
+  await output?.flush(1000);
   return code;
 }
 
@@ -96,10 +101,10 @@ function terminalRelay(colors: Colors): OutputRelay {
   return new OutputRelay(process.stdout, colors);
 }
 
-function reportCrashesTo(logger: Logger): void {
+function reportCrashesTo(logger: Logger, output: OwnOutput): void {
   process.on('warning', (warning) => logger.log('system', `Node warning: ${warning.stack ?? warning.message}`));
   process.once('uncaughtException', (error) => {
-    logger.log('system', `Supervisor crashed: ${error.stack ?? String(error)}`);
+    output.writeNow(`Supervisor crashed: ${error.stack ?? String(error)}\n`);
     process.exit(70);
   });
 }
@@ -108,9 +113,9 @@ function reportCrashesTo(logger: Logger): void {
  * The daemon's stdout is its log file, opened for appending: written directly, so the
  * daemon never builds a process.stdout stream it has no use for.
  */
-function appendToLog(fd: number, text: string): void {
+function appendToLog(text: string): void {
   try {
-    writeSync(fd, text);
+    writeSync(1, text);
   } catch {
     // A full disk or a removed log must not stop the supervisor; the next line tries again.
   }

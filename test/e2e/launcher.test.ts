@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { appsCleanedAfterEach, REPO_ROOT, readPid, waitFor, type TestApp } from '../helpers/app.js';
 import { cli } from '../helpers/supervisor.js';
 import { isAlive } from '../../src/proc/liveness.js';
+import { runningLogWriter } from '../../src/logging/log-writer-paths.js';
 
 const LAUNCHER = join(REPO_ROOT, 'dist', 'procodile');
 const EARLY_LINE = 'Launched beside the start command';
@@ -103,5 +104,26 @@ describe('the procodile launcher', () => {
     assert.doesNotMatch(a.read('procodile.log'), new RegExp(EARLY_LINE));
     assert.match((await cli(a, ['status', '--simple'])).stdout, /^OK/);
     assert.equal((await launch(a, ['stop', '-s', '--wait'])).code, 0);
+  });
+
+  it('keeps logging to its file, and only there, when the log writer goes away', async () => {
+    const a = app({ Procfile: 'web: sleep 300\nworker: sleep 300\n' });
+    const started = await launch(a, ['start']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(a.read('procodile.log'), new RegExp(EARLY_LINE));
+    const writer = await waitFor(() => runningLogWriter(a.path('pids')), 5000, 'the log writer');
+    process.kill(writer, 'SIGKILL');
+    await waitFor(() => !isAlive(writer), 5000, 'the log writer to die');
+    // Requests and replies over the control socket go on untouched by the supervisor's log
+    // lines, and those lines still reach procodile.log.
+    const stopped = await cli(a, ['stop', '-p', 'worker']);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stdout, /Stopped worker\.1/);
+    await waitFor(() => /worker\.1 +\| Sending TERM/.test(a.read('procodile.log')), 5000, 'the stop in procodile.log');
+    const status = await cli(a, ['status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.doesNotThrow(() => JSON.parse(status.stdout));
+    assert.equal((await launch(a, ['stop', '-s', '--wait'])).code, 0);
+    assert.match(a.read('procodile.log'), /Stopped Procodile supervisor/);
   });
 });

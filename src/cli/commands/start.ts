@@ -4,8 +4,9 @@ import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { identifySupervisor, sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openDaemonOutput, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
+import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
 import { earlyDaemon, isEarlyDaemon } from '../../daemon/early-daemon.js';
+import { openOwnOutput } from '../../daemon/own-output.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../runtime/supervisor-lock.js';
 import { runSupervisor } from '../../daemon/run-supervisor.js';
@@ -240,8 +241,7 @@ const runStart = async (ctx: StartContext): Promise<number> => {
   if (!isDaemon) for (const line of tidy.value) term.out(line);
   if (isDaemon && isEarlyDaemon(ctx.env)) {
     // Launched with nowhere to write (scripts/launcher.sh): it opens its log itself.
-    const output = await openDaemonOutput(app);
-    return runSupervisor(app, { ...options, outputFd: output.fd });
+    return runSupervisor(app, { ...options, output: await openOwnOutput(app) });
   }
   if (isDaemon || foreground) return runSupervisor(app, options);
   return startDaemon(ctx);
