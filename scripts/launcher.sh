@@ -11,6 +11,11 @@
 # guess only has to be cheap: a wrong "yes" costs one idle start-up, a wrong "no" the old
 # sequential start.
 self=$0
+# Run as `sh procodile` there is no directory in $0: the file is here, or found on PATH.
+case $self in
+  */*) ;;
+  *) if [ -f "$self" ]; then self=./$self; else self=$(command -v -- "$self") || self=$0; fi ;;
+esac
 if [ -L "$self" ]; then self=$(readlink -f -- "$self") || self=$0; fi
 cli=${self%/*}/procodile.cjs
 

@@ -93,7 +93,12 @@ export async function main(argv: string[], term: Terminal): Promise<number> {
   const app = loaded?.app;
   // A supervisor launched early beside a `start` does nothing until that command hands it the
   // lock, not even becoming another user (src/daemon/early-daemon.ts).
-  if (isEarlyDaemon(process.env) && (command.name !== 'start' || app === undefined || !(await awaitHandOver(app.pidRoot, process.env)))) {
+  // An application that runs as another user is started by a command that first becomes that
+  // user, and never hands over: such an early supervisor leaves at once.
+  if (
+    isEarlyDaemon(process.env) &&
+    (command.name !== 'start' || app === undefined || app.user !== undefined || !(await awaitHandOver(app.pidRoot, process.env)))
+  ) {
     return 0;
   }
   if (app?.user !== undefined && command.runsAsConfiguredUser) {

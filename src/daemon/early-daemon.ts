@@ -6,6 +6,7 @@
 // only then lets it go on. When the command goes away without handing the lock over, the
 // early supervisor leaves quietly.
 import { lockNames } from '../runtime/supervisor-lock.js';
+import { DAEMON_MARKER } from './daemonize.js';
 import { readProcStat } from '../proc/liveness.js';
 
 /** Given to the command: the pid of the supervisor launched beside it. */
@@ -35,7 +36,7 @@ export function earlyDaemon(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 export function isEarlyDaemon(env: NodeJS.ProcessEnv): boolean {
-  return pidIn(env, EARLY_PARENT_VARIABLE) !== undefined;
+  return env[DAEMON_MARKER] === '1' && pidIn(env, EARLY_PARENT_VARIABLE) !== undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // supervisor and each launch one; without this, the second deletes the first's socket and pid
 // file and both manage the same processes. The lock file is created exclusively (O_EXCL), so
 // exactly one of them wins; the other stops before touching anything.
-import { closeSync, constants, fchmodSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcodileError } from '../errors.js';
 import { writeFileAtomically } from './safe-files.js';
@@ -29,14 +29,37 @@ function lockContent(pid: number): string {
   return `${pid} ${readProcStat(pid)?.startTime ?? 0}\n`;
 }
 
-/** The `PID STARTTIME` the lock file names, whoever that is. */
-function lockOwner(pidRoot: string): { pid: number; startTime: number | undefined } | undefined {
-  let text: string;
+/** Longer than any `PID STARTTIME`: a bigger lock file is not one of ours. */
+const MAX_LOCK_BYTES = 64;
+
+/**
+ * The lock file's text, read without following a link, without blocking on a FIFO and without
+ * reading more than a lock can hold: an early supervisor polls it before anything has checked
+ * who else can write the pid directory.
+ */
+function readLockFile(path: string): string | undefined {
+  let fd: number;
   try {
-    text = readFileSync(lockPath(pidRoot), 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return length > MAX_LOCK_BYTES ? undefined : buffer.toString('utf8', 0, length);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The `PID STARTTIME` the lock file names, whoever that is. */
+function lockOwner(pidRoot: string): { pid: number; startTime: number | undefined } | undefined {
+  const text = readLockFile(lockPath(pidRoot));
+  if (text === undefined) return undefined;
   const [pidText = '', startText] = text.trim().split(' ');
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;

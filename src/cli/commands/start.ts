@@ -128,7 +128,9 @@ async function startDaemon(ctx: StartContext): Promise<number> {
   // with the flags this start wants; a proxy wants others (daemonize.ts), and the early one
   // then just leaves when this command exits.
   const proxyApp = ctx.options.noProxy ? { ...app, proxy: false } : app;
-  const early = sameFlags(daemonNodeFlags(proxyApp, ctx.options.proxy), EARLY_DAEMON_FLAGS) ? earlyDaemon(ctx.env) : undefined;
+  // An application with `user:` never uses it: the early one leaves at once (main.ts).
+  const early =
+    app.user === undefined && sameFlags(daemonNodeFlags(proxyApp, ctx.options.proxy), EARLY_DAEMON_FLAGS) ? earlyDaemon(ctx.env) : undefined;
   let pid: number;
   if (early === undefined) {
     pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, proxyApp, ctx.options.proxy);
