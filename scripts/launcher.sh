@@ -7,9 +7,9 @@
 # like such a start, the supervisor is launched here at the same moment as the command and
 # the two start-ups overlap (README.md, "Performance"). That supervisor does nothing until
 # the command, having checked everything as before, hands it the pid directory's lock
-# (src/daemon/early-daemon.ts); in every other case it exits on its own, without a trace. The
-# guess only has to be cheap: a wrong "yes" costs one idle start-up, a wrong "no" the old
-# sequential start.
+# (src/daemon/early-daemon.ts); in every other case it exits on its own, having touched
+# nothing of the application. The guess only has to be cheap: a wrong "yes" costs one idle
+# start-up, a wrong "no" the old sequential start.
 self=$0
 # Run as `sh procodile` there is no directory in $0: the file is here, or found on PATH.
 case $self in
