@@ -9,8 +9,11 @@ import { waitFor } from '../helpers/app.js';
 import { isAlive, readProcStat } from '../../src/proc/liveness.js';
 
 const started: ChildProcess[] = [];
+/** Processes that left their group (setsid): a signal to the group no longer reaches them. */
+const escapedPids: number[] = [];
 after(() => {
   for (const child of started) if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  for (const pid of escapedPids) signalGroup(pid, 'SIGKILL');
 });
 
 describe('signalPid and signalGroup', () => {
@@ -35,6 +38,7 @@ describe('isPartOfInstance', () => {
     }, 5000, 'both children');
     const inGroup = children.find((c) => readProcStat(c)?.pgid === pid)!;
     const escaped = await waitFor(() => children.find((c) => readProcStat(c)?.pgid === c), 5000, 'the setsid child');
+    escapedPids.push(escaped);
     const own = ownProcessGroup();
     assert.equal(isPartOfInstance(inGroup, pid, pid, own), true, 'a group member');
     assert.equal(isPartOfInstance(inGroup, undefined, pid, own), true, 'a group member, main process unknown');
