@@ -5,6 +5,9 @@
 // "did you mean" suggestion when it is close to a known key, because a silently ignored typo
 // (`quantiy: 3`) is worse than a refused start. Keys Procodile 2 itself accepts but does not
 // use (`procfile`, `app_id`) stay valid so existing files keep loading. Keys under `env` are free.
+//
+// Past 300 lines because each key's check and its place in the merge are read together; the
+// value schemas themselves live in option-schemas.ts.
 import { existsSync, statSync } from 'node:fs';
 import * as v from 'valibot';
 import { fail, ok, type Result } from '../errors.js';

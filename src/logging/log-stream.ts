@@ -202,11 +202,15 @@ async function takeSpare(socketPath: string): Promise<Socket | undefined> {
 }
 
 /** A connection to the application's writer, starting one if none answers. */
-async function connectWriter(request: LogStreamRequest, spareAllowed: boolean): Promise<{ socket: Socket; spare: boolean } | string> {
+async function connectWriter(
+  request: LogStreamRequest,
+  spareAllowed: boolean,
+  moreToCome: boolean,
+): Promise<{ socket: Socket; spare: boolean } | string> {
   const spare = spareAllowed ? await takeSpare(request.socketPath) : undefined;
   const first = spare ?? (await tryConnect(request.socketPath));
   if (!(first instanceof Error)) {
-    prepareSpare(request.socketPath);
+    if (moreToCome) prepareSpare(request.socketPath);
     return { socket: first, spare: spare !== undefined };
   }
   const bundle = writerBundle();
@@ -228,17 +232,24 @@ async function connectWriter(request: LogStreamRequest, spareAllowed: boolean): 
  * A stream into `request.path` through the writer, ready to be handed to a child as its
  * stdout/stderr: the header is in the kernel's buffer before the child can write, and the
  * stream no longer reads, so once the child has it the caller just destroys its copy.
+ * `moreToCome`: another stream is wanted soon (instances start one after another), so its
+ * connection is made now.
  */
-export async function openLogStream(request: LogStreamRequest): Promise<LogStreamOutcome> {
+export async function openLogStream(request: LogStreamRequest, { moreToCome = false } = {}): Promise<LogStreamOutcome> {
   const header = `${JSON.stringify({ path: request.path, rotation: request.rotation } satisfies StreamHeader)}\n`;
-  let outcome = await connectAndSend(request, header, true);
+  let outcome = await connectAndSend(request, header, true, moreToCome);
   // A spare made before its writer went away only fails once written to: try a fresh one.
-  if (outcome === 'stale spare') outcome = await connectAndSend(request, header, false);
+  if (outcome === 'stale spare') outcome = await connectAndSend(request, header, false, moreToCome);
   return outcome === 'stale spare' ? { ok: false, message: 'the log writer closed the connection' } : outcome;
 }
 
-async function connectAndSend(request: LogStreamRequest, header: string, spareAllowed: boolean): Promise<LogStreamOutcome | 'stale spare'> {
-  const connected = await connectWriter(request, spareAllowed);
+async function connectAndSend(
+  request: LogStreamRequest,
+  header: string,
+  spareAllowed: boolean,
+  moreToCome: boolean,
+): Promise<LogStreamOutcome | 'stale spare'> {
+  const connected = await connectWriter(request, spareAllowed, moreToCome);
   if (typeof connected === 'string') return { ok: false, message: connected };
   const written = await new Promise<Error | undefined>((resolve) => {
     connected.socket.once('error', resolve);

@@ -61,7 +61,8 @@ export async function spawnProcess(spec: SpawnSpec): Promise<SpawnOutcome> {
   let stream: Socket | undefined;
   if (fd !== undefined && spec.output.kind === 'file' && spec.output.writer !== undefined) {
     // The file was opened above only to refuse an unsafe path the way a direct log is refused.
-    const opened = await openLogStream(spec.output.writer);
+    // Instances start one after another: the next one's connection is made meanwhile.
+    const opened = await openLogStream(spec.output.writer, { moreToCome: true });
     if (opened.ok) {
       closeSync(fd);
       fd = undefined;

@@ -37,11 +37,11 @@ describe('log streams', () => {
     const writer = await fakeWriter(socketPath);
     try {
       const request = (name: string) => ({ socketPath, path: join(dir, name), rotation: ROTATION, writerLogPath: join(dir, 'procodile.log') });
-      const first = await openLogStream(request('one.log'));
+      const first = await openLogStream(request('one.log'), { moreToCome: true });
       assert.ok(first.ok);
       // The first stream and a spare for the next start.
       await waitFor(() => writer.connections.length === 2, 2000, 'the spare connection');
-      const second = await openLogStream(request('two.log'));
+      const second = await openLogStream(request('two.log'), { moreToCome: true });
       assert.ok(second.ok);
       await waitFor(() => writer.connections.length === 3, 2000, 'the next spare connection');
       first.stream.end('from one\n');
@@ -61,7 +61,7 @@ describe('log streams', () => {
     const socketPath = join(dir, 'b.sock');
     let writer = await fakeWriter(socketPath);
     const request = { socketPath, path: join(dir, 'x.log'), rotation: ROTATION, writerLogPath: join(dir, 'procodile.log') };
-    const first = await openLogStream(request);
+    const first = await openLogStream(request, { moreToCome: true });
     assert.ok(first.ok);
     first.stream.destroy();
     await waitFor(() => writer.connections.length === 2, 2000, 'the spare connection');
@@ -70,7 +70,7 @@ describe('log streams', () => {
     await new Promise<void>((resolve) => writer.server.close(() => resolve()));
     writer = await fakeWriter(socketPath);
     try {
-      const next = await openLogStream(request);
+      const next = await openLogStream(request, { moreToCome: true });
       assert.ok(next.ok, next.ok ? '' : next.message);
       next.stream.end('after the restart\n');
       await waitFor(() => writer.connections.some((c) => c.received.includes('after the restart')), 2000, 'the stream to reach the new writer');
