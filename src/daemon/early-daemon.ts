@@ -6,7 +6,7 @@
 // only then lets it go on. When the command goes away without handing the lock over, the
 // early supervisor leaves quietly.
 import { lockNames } from '../runtime/supervisor-lock.js';
-import { DAEMON_MARKER } from './daemonize.js';
+import { DAEMON_MARKER, EARLY_DAEMON_FLAGS } from './daemonize.js';
 import { readProcStat } from '../proc/liveness.js';
 
 /** Given to the command: the pid of the supervisor launched beside it. */
@@ -33,6 +33,25 @@ export function earlyDaemon(env: NodeJS.ProcessEnv): number | undefined {
   if (pid === undefined) return undefined;
   const stat = readProcStat(pid);
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.ppid === process.pid ? pid : undefined;
+}
+
+/**
+ * The early supervisor this start hands its lock to, if any: it must run with the Node flags
+ * the start wants (one that runs the proxy wants others, daemonize.ts), and an application with
+ * `user:` never uses one (its early supervisor leaves at once, main.ts). An early supervisor
+ * not used just leaves when this command exits.
+ */
+export function usableEarlyDaemon(env: NodeJS.ProcessEnv, user: string | undefined, wantedFlags: readonly string[]): number | undefined {
+  const sameFlags = wantedFlags.length === EARLY_DAEMON_FLAGS.length && wantedFlags.every((flag, i) => flag === EARLY_DAEMON_FLAGS[i]);
+  return user === undefined && sameFlags ? earlyDaemon(env) : undefined;
+}
+
+/** `env` without the launcher's pids: a daemon spawned by the command is never an early one. */
+export function withoutEarlyLaunch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest[EARLY_DAEMON_VARIABLE];
+  delete rest[EARLY_PARENT_VARIABLE];
+  return rest;
 }
 
 export function isEarlyDaemon(env: NodeJS.ProcessEnv): boolean {

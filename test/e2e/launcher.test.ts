@@ -3,11 +3,11 @@
 // the pid directory by the command or leaves without a trace (README.md, "Performance").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appsCleanedAfterEach, REPO_ROOT, readPid, waitFor, type TestApp } from '../helpers/app.js';
-import { cli } from '../helpers/supervisor.js';
+import { cli, stopAll } from '../helpers/supervisor.js';
 import { isAlive } from '../../src/proc/liveness.js';
 import { runningLogWriter } from '../../src/logging/log-writer-paths.js';
 
@@ -125,5 +125,26 @@ describe('the procodile launcher', () => {
     assert.doesNotThrow(() => JSON.parse(status.stdout));
     assert.equal((await launch(a, ['stop', '-s', '--wait'])).code, 0);
     assert.match(a.read('procodile.log'), /Stopped Procodile supervisor/);
+  });
+
+  it('hands nothing to a pid named in a forged variable, and ignores a leaked parent variable', async () => {
+    const a = app({ Procfile: 'web: sleep 300\n' });
+    const stranger = spawn('sleep', ['300'], { cwd: '/', stdio: 'ignore' });
+    try {
+      // Not a child of the command: never taken for its early supervisor.
+      const started = await cli(a, ['start'], { PROCODILE_EARLY_DAEMON: String(stranger.pid), PROCODILE_EARLY_PARENT: String(process.pid) });
+      assert.equal(started.code, 0, started.stderr);
+      const pid = Number(/Started Procodile supervisor with PID (\d+)/.exec(started.stdout)?.[1]);
+      assert.notEqual(pid, stranger.pid);
+      assert.equal(readPid(a.path('pids', 'procodile.pid')), pid);
+      assert.doesNotMatch(a.read('procodile.log'), new RegExp(EARLY_LINE));
+      assert.doesNotMatch(readFileSync(a.path('pids', '.procodile.lock'), 'utf8'), new RegExp(`^${stranger.pid} `));
+      const status = await cli(a, ['status', '--simple'], { PROCODILE_EARLY_PARENT: String(process.pid) });
+      assert.match(status.stdout, /^OK \|\| web\[1\]/, 'a leaked variable does not silence a command');
+      assert.equal(isAlive(stranger.pid!), true, 'the stranger was never signalled');
+      await stopAll(a);
+    } finally {
+      stranger.kill('SIGKILL');
+    }
   });
 });

@@ -4,8 +4,8 @@ import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { identifySupervisor, sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { DAEMON_MARKER, daemonNodeFlags, EARLY_DAEMON_FLAGS, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
-import { earlyDaemon, isEarlyDaemon } from '../../daemon/early-daemon.js';
+import { DAEMON_MARKER, daemonNodeFlags, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
+import { isEarlyDaemon, usableEarlyDaemon, withoutEarlyLaunch } from '../../daemon/early-daemon.js';
 import { openOwnOutput } from '../../daemon/own-output.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
 import { claimSupervisorLock, handOverSupervisorLock, holdSupervisorLock } from '../../runtime/supervisor-lock.js';
@@ -118,22 +118,14 @@ async function firstStatus(app: StartContext['app'], pid: number): Promise<Statu
   }
 }
 
-function sameFlags(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((flag, i) => flag === b[i]);
-}
-
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
-  // The supervisor launched beside this command (scripts/launcher.sh) is used when it runs
-  // with the flags this start wants; a proxy wants others (daemonize.ts), and the early one
-  // then just leaves when this command exits.
   const proxyApp = ctx.options.noProxy ? { ...app, proxy: false } : app;
-  // An application with `user:` never uses it: the early one leaves at once (main.ts).
-  const early =
-    app.user === undefined && sameFlags(daemonNodeFlags(proxyApp, ctx.options.proxy), EARLY_DAEMON_FLAGS) ? earlyDaemon(ctx.env) : undefined;
+  // The supervisor launched beside this command (scripts/launcher.sh), if it can be used.
+  const early = usableEarlyDaemon(ctx.env, app.user, daemonNodeFlags(proxyApp, ctx.options.proxy));
   let pid: number;
   if (early === undefined) {
-    pid = await spawnDaemon(ctx.cliPath, ctx.argv, ctx.env, proxyApp, ctx.options.proxy);
+    pid = await spawnDaemon(ctx.cliPath, ctx.argv, withoutEarlyLaunch(ctx.env), proxyApp, ctx.options.proxy);
   } else {
     // The supervisor is booting already. The log is checked here all the same, so that a log
     // that cannot be written is this command's error, as before; the supervisor starts the log
