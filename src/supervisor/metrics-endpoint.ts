@@ -5,6 +5,14 @@ import { httpModule } from '../on-demand-builtins.js';
 import { formatListenAddress, type ListenAddress } from '../config/listen-address.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/**
+ * Open connections the endpoint keeps; more are closed as soon as they arrive. Any local user
+ * can connect to a loopback port: without a bound, a flood of idle connections would use up
+ * the supervisor's descriptors, and with them its control socket and every respawn.
+ */
+export const METRICS_MAX_CONNECTIONS = 32;
+/** How often connections that have not finished sending a request are looked at. */
+const CONNECTIONS_CHECK_MS = 1000;
 
 export interface MetricsEndpointHost {
   render(): string;
@@ -28,7 +36,7 @@ export class MetricsEndpoint {
     await this.close();
     if (address === undefined || wanted === undefined) return;
     this.#address = wanted;
-    const server = httpModule().createServer((request, response) => {
+    const server = httpModule().createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -52,6 +60,9 @@ export class MetricsEndpoint {
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
     server.keepAliveTimeout = 5_000;
+    // A client that stops reading a response is let go too.
+    server.timeout = 10_000;
+    server.maxConnections = METRICS_MAX_CONNECTIONS;
     await new Promise<void>((resolve) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         this.#host.onBindFailed(wanted, error.code ?? error.message);

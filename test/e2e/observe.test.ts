@@ -2,9 +2,9 @@
 // max_memory replacing an instance that stays above its limit.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { appsCleanedAfterEach, CLI, waitFor } from '../helpers/app.js';
+import { appsCleanedAfterEach, CLI, readPid, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll } from '../helpers/supervisor.js';
 
 const app = appsCleanedAfterEach();
@@ -150,6 +150,21 @@ async function scrape(port: number): Promise<{ status: number; type: string; bod
   return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.text() };
 }
 
+/** A scrape over a connection of its own: the body, or undefined when it is refused or cut. */
+function plainScrape(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /metrics HTTP/1.0\r\n\r\n'));
+    const chunks: Buffer[] = [];
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      resolve(text.startsWith('HTTP/1.1 200') ? text : undefined);
+    });
+  });
+}
+
 /** promtool's verdict on a scrape: its problems, or '' when there are none. */
 function promtool(body: string): string {
   const run = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
@@ -225,5 +240,43 @@ describe('metrics_address', () => {
     assert.deepEqual(scrapes.filter((s) => s.status !== 200).map((s) => s.status), [], 'every answered scrape succeeded');
     const distinct = [...new Set(scrapes.map((s) => s.body.replace(/ [\d.e+-]+$/gm, ' 0')))];
     for (const body of distinct) assert.equal(promtool(body), '', body);
+  });
+
+  it('a flood of idle connections to it leaves the supervisor answering and respawning', async () => {
+    const port = await freePort();
+    const a = app({ Procfile: 'web: sleep 300\n', 'Procfile.options': `metrics_address: 127.0.0.1:${port}\n` });
+    await startDaemon(a);
+    const supervisorPid = readPid(a.path('pids/procodile.pid'));
+    assert.ok(supervisorPid !== undefined);
+    // A small descriptor limit stands for a large one and a larger flood.
+    execFileSync('prlimit', ['--pid', String(supervisorPid), '--nofile=150:150']);
+    const flood: Socket[] = [];
+    try {
+      let connected = 0;
+      for (let i = 0; i < 300; i++) {
+        const socket = connect(port, '127.0.0.1', () => (connected += 1));
+        socket.on('error', () => undefined);
+        flood.push(socket);
+      }
+      await waitFor(() => connected === 300, 10000, 'every flood connection made');
+      const before = instancesOf(await status(a), 'web')[0]?.pid;
+      assert.ok(typeof before === 'number');
+      process.kill(before, 'SIGKILL');
+      const respawned = await waitFor(
+        async () => {
+          const web = instancesOf(await status(a), 'web')[0];
+          return web?.status === 'running' && web.pid !== undefined && web.pid !== before ? web : undefined;
+        },
+        10000,
+        'web.1 respawned while the flood holds its connections',
+      );
+      assert.ok(respawned.pid);
+      // The connections kept are idle: they are let go within seconds, and scrapes work again.
+      const answered = await waitFor(() => plainScrape(port), 15000, 'a scrape answered during the flood');
+      assert.match(answered, /^procodile_instance_up\{/m);
+    } finally {
+      for (const socket of flood) socket.destroy();
+      await stopAll(a);
+    }
   });
 });
