@@ -159,6 +159,24 @@ describe('output and deadlines', () => {
     await stopAll(a);
   });
 
+  it('lets a slow reader of log -n get every line', async () => {
+    const line = 'a log line long enough to fill a pipe quickly 0123456789\n';
+    const a = makeApp({ Procfile: 'web: sleep 300\n', 'web.log': line.repeat(20_000) });
+    const out = a.path('log.txt');
+    const piped = await new Promise<number | null>((resolve) => {
+      const child = spawn('sh', ['-c', `"$0" -- "$1" log -n 20000 -p web | (sleep 1; cat > "$2")`, process.execPath, CLI, out], {
+        cwd: a.root,
+        stdio: 'ignore',
+      });
+      child.on('exit', resolve);
+    });
+    assert.equal(piped, 0);
+    const lines = readFileSync(out, 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'the last line is whole');
+    assert.equal(lines.length, 20_000);
+    assert.ok(lines.every((printed) => printed.endsWith(line.trimEnd())), 'every line whole');
+  });
+
   it('gives up on a stopped supervisor within the deadline, saying what it waited for', async () => {
     const a = makeApp({ Procfile: 'web: sleep 300\n' });
     await startDaemon(a);
