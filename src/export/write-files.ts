@@ -2,9 +2,12 @@
 // root: every file goes to a new temporary file (O_EXCL, so nothing planted there is
 // followed) and is renamed over its target (rename replaces a symlink, never writes through
 // it). A file that exists and was not written by an earlier export is left alone unless forced.
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+// A subdirectory (a systemd drop-in) is written through an open descriptor of it, and must
+// belong to us or to the owner of the output directory: another user who can write in the
+// output directory (/tmp) could otherwise make it theirs, or swap it for a link mid-export.
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, relative, isAbsolute } from 'node:path';
+import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { ProcodileError } from '../errors.js';
 import { GENERATED_MARKER, type ExportFile } from './export-model.js';
 
@@ -36,6 +39,7 @@ function checkTarget(outDir: string, file: ExportFile, force: boolean): void {
         `${parent} exists and is not a directory (it is a ${kind}); remove it and export again.`,
       );
     }
+    if (kind === 'directory') checkOwner(outDir, parent, lstatSync(parent).uid);
   }
   const kind = entryKind(target);
   if (kind === 'missing' || force) return;
@@ -70,6 +74,33 @@ function hasMarker(path: string): boolean {
   }
 }
 
+/** Refuses a subdirectory that someone other than us or the output directory's owner owns. */
+function checkOwner(outDir: string, dir: string, owner: number): void {
+  const us = process.geteuid?.();
+  if (us === undefined || owner === us || owner === statSync(outDir).uid) return;
+  throw new ProcodileError(
+    'INVALID_ARGUMENT',
+    `${dir} belongs to uid ${owner}, who could change what procodile writes there; remove it and export again, or export into a directory only you can write.`,
+  );
+}
+
+/** The directory's descriptor, opened without following a link, after checking whose it is. */
+function openSubdirectory(outDir: string, dir: string): number {
+  let fd: number;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch {
+    throw new ProcodileError('INVALID_ARGUMENT', `${dir} is not a directory; remove it and export again.`);
+  }
+  try {
+    checkOwner(outDir, dir, fstatSync(fd).uid);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
 function writeOne(outDir: string, file: ExportFile): string {
   const target = targetPath(outDir, file);
   const parent = dirname(target);
@@ -77,16 +108,23 @@ function writeOne(outDir: string, file: ExportFile): string {
   if (entryKind(parent) !== 'directory') {
     throw new ProcodileError('INVALID_ARGUMENT', `${parent} is not a directory; remove it and export again.`);
   }
-  const temporary = join(parent, `.${randomBytes(6).toString('hex')}.procodile-export.tmp`);
-  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  const dirFd = parent === outDir ? undefined : openSubdirectory(outDir, parent);
+  // Through the descriptor, the names below stay in the directory just checked.
+  const place = dirFd === undefined ? parent : `/proc/self/fd/${dirFd}`;
+  const temporary = join(place, `.${randomBytes(6).toString('hex')}.procodile-export.tmp`);
   try {
-    writeSync(fd, file.content);
-  } catch (error) {
+    const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      writeSync(fd, file.content);
+    } catch (error) {
+      closeSync(fd);
+      unlinkSync(temporary);
+      throw error;
+    }
     closeSync(fd);
-    unlinkSync(temporary);
-    throw error;
+    renameSync(temporary, join(place, basename(target)));
+  } finally {
+    if (dirFd !== undefined) closeSync(dirFd);
   }
-  closeSync(fd);
-  renameSync(temporary, target);
   return target;
 }

@@ -2,8 +2,8 @@
 // generated and accepted by the engine's own validator (systemd-analyze verify, the Kubernetes
 // OpenAPI schemas, docker-compose config) or, for Nomad, by the job specification's fields.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -288,6 +288,25 @@ describe('export into a directory', () => {
     // A second export replaces its own files without --force.
     const again = await runCli(['export', 'systemd', '-r', root, '--out', out]);
     assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(listFiles(out).filter((name) => name.includes('.tmp')), []);
+  });
+
+  it('refuses a drop-in directory that another user made in a shared output directory', async () => {
+    const root = helloApp();
+    const out = tempDir();
+    chmodSync(out, 0o1777);
+    const dropIn = join(out, 'hello-web@1.service.d');
+    // As another user with the right to create entries in the output directory (as in /tmp).
+    execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'mkdir', dropIn]);
+    const refused = await runCli(['export', 'systemd', '-r', root, '--out', out]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /hello-web@1\.service\.d belongs to uid \d+, who could change what procodile writes there/);
+    assert.deepEqual(readdirSync(dropIn), [], 'nothing written into it');
+    assert.equal(existsSync(join(out, 'hello.target')), false, 'a refusal writes nothing');
+    rmSync(dropIn, { recursive: true });
+    const written = await runCli(['export', 'systemd', '-r', root, '--out', out]);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(readFileSync(join(dropIn, 'port.conf'), 'utf8'), /Environment=PORT=5100/);
     assert.deepEqual(listFiles(out).filter((name) => name.includes('.tmp')), []);
   });
 
