@@ -11,6 +11,13 @@ const INSTANCE_SUFFIX = /\.\d+$/;
 // C0 and C1 control characters and DEL: a newline would forge log lines, an escape sequence
 // would reach the terminal of whoever reads the log or the status.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Names every plain object answers to (`constructor`, `toString`, ...): process names key the
+ * maps of port allocations, instances and options, on both sides of the control socket, and
+ * such a name found an inherited function there (a PORT of `function Object() ...`, a status
+ * that crashed the CLI).
+ */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** Why `name` cannot be a process name, or undefined when it can. */
 export function processNameProblem(name: string): string | undefined {
@@ -22,6 +29,9 @@ export function processNameProblem(name: string): string | undefined {
       'may only contain letters, digits, "_", "-" and ".", and must start with a letter or a digit ' +
       '(it names log and pid files)'
     );
+  }
+  if (INHERITED_NAMES.has(name)) {
+    return 'is the name of a property every JavaScript object has, which procodile cannot tell from a process of that name';
   }
   if (INSTANCE_SUFFIX.test(name)) {
     return `ends in ".${name.slice(name.lastIndexOf('.') + 1)}", which reads as an instance number (as in web.1)`;

@@ -63,6 +63,14 @@ describe('process names', () => {
     assert.match(procfileError('a/b__AT__* * * * *: x\n'), /the process name 'a\/b'/);
   });
 
+  it('refuses the names every JavaScript object inherits, which used to find a function in place of a port', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'toLocaleString']) {
+      assert.match(procfileError(`web: x\n${name}: x\n`), new RegExp(`Procfile:2: the process name '${name}' is the name of a property every JavaScript object has`));
+    }
+    assert.match(optionsError('processes:\n  toString:\n    quantity: 1\n'), /the process name "toString" under processes is the name of a property/);
+    assert.equal(processNameProblem('constructors'), undefined);
+  });
+
   it('refuses the same names under processes: in an options file', () => {
     const message = optionsError('processes:\n  web: {}\n  ../evil:\n    quantity: 1\n');
     assert.match(message, /^\/app\/Procfile\.options:3: the process name "\.\.\/evil" under processes may only contain/);
