@@ -110,10 +110,35 @@ function findCycles(graph) {
       onStack.delete(member);
       component.push(member);
     } while (member !== node);
-    if (component.length > 1 || (graph.get(node) ?? []).includes(node)) cycles.push(component.reverse().concat(component[0]));
+    if (component.length > 1 || (graph.get(node) ?? []).includes(node)) cycles.push(shortestCycle(graph, node, new Set(component)));
   };
   for (const node of graph.keys()) if (!index.has(node)) visit(node);
   return cycles;
+}
+
+/**
+ * A real chain of imports from `start` back to itself inside its component (the component
+ * alone lists modules, not who imports whom): the shortest, found breadth first.
+ */
+function shortestCycle(graph, start, component) {
+  const cameFrom = new Map();
+  const queue = [start];
+  while (queue.length > 0) {
+    const node = queue.shift();
+    for (const target of graph.get(node) ?? []) {
+      if (!component.has(target)) continue;
+      if (target === start) {
+        const path = [start];
+        for (let at = node; at !== start; at = cameFrom.get(at)) path.splice(1, 0, at);
+        return [...path, start];
+      }
+      if (!cameFrom.has(target)) {
+        cameFrom.set(target, node);
+        queue.push(target);
+      }
+    }
+  }
+  return [start, start];
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {

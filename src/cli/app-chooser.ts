@@ -1,4 +1,4 @@
-// The numbered chooser shown when the global configuration lists several applications (Procodile 3.2).
+// The numbered chooser shown when the global configuration lists several applications (as in Procodile).
 import { createInterface } from 'node:readline';
 import type { GlobalConfigEntry } from '../config/app-resolution.js';
 import { ProcodileError } from '../errors.js';

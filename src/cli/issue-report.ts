@@ -1,5 +1,5 @@
 // After a command, the supervisor's runtime issues are shown so a failure never goes by
-// unnoticed (Procodile 2.5).
+// unnoticed (as in Procodile).
 import type { AppConfig } from '../config/types.js';
 import { sendRequest } from '../control/client.js';
 import type { StatusReply } from '../control/protocol.js';

@@ -14,7 +14,7 @@ export interface ProcessSelector {
 }
 
 // Only a trailing `.digits` is an instance number, as the supervisor reads it, so a process
-// called `app4.25.new` can still be named (Procodile 2.4, Q6).
+// called `app4.25.new` can still be named (as in Procodile, Q6).
 const INSTANCE_SUFFIX = /^(.+)\.(\d+)$/;
 
 /** Parses `-p a,b.2,c`: comma-separated, trimmed, duplicates removed. */

@@ -1,4 +1,4 @@
-// Turns argv into ParsedArgs following Procodile 2's rules (Procodile 2.1). The command word is
+// Turns argv into ParsedArgs following Procodile 2's rules. The command word is
 // found first, with the global options alone; its definition then tells the rest of the scan
 // which options it takes and what its other words are.
 import { fail, ok, type Result } from '../errors.js';

@@ -48,7 +48,7 @@ export function removedButRunning(status: StatusReply | undefined, config: AppCo
     .map((p) => p.name);
 }
 
-/** Names given to start/restart must be configured processes (Procodile 2.4, with Q6 fixed). */
+/** Names given to start/restart must be configured processes (as in Procodile, with Q6 fixed). */
 export function validateProcessNames(config: AppConfig, selectors: string[] | undefined, removed: string[] = []): void {
   for (const selector of selectors ?? []) {
     const name = /^(.+)\.\d+$/.exec(selector)?.[1] ?? selector;

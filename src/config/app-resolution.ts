@@ -1,5 +1,5 @@
 // Works out which application a command is about: from --root/--procfile, the current
-// directory, or the global configuration file (Procodile 3.1, 3.2, with quirks Q13 and Q14 fixed).
+// directory, or the global configuration file (as in Procodile, with quirks Q13 and Q14 fixed).
 import { dirname } from 'node:path';
 import { fail, ok, type Result } from '../errors.js';
 import type { AppLocation } from './types.js';

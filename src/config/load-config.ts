@@ -1,4 +1,4 @@
-// Reads an application's Procfile and option files into one validated AppConfig (Procodile 3.3-5.2).
+// Reads an application's Procfile and option files into one validated AppConfig (as in Procodile).
 // It only reads files: creating the pid and log directories is the caller's job.
 import { fail, ok, type Result } from '../errors.js';
 import { suggest } from './options-issues.js';
@@ -99,7 +99,7 @@ export function loadConfig(location: AppLocation, options: LoadConfigOptions = {
 
 export type SupervisorFiles = Pick<AppConfig, 'pidRoot' | 'sockPath' | 'supervisorPidPath' | 'logPath' | 'logRoot'>;
 
-/** Where the supervisor's own files are (Procodile 5.1, 5.2), from the options that place them. */
+/** Where the supervisor's own files are (as in Procodile), from the options that place them. */
 export function supervisorFiles(
   root: string,
   options: { pidRoot?: string | undefined; logRoot?: string | undefined; logPath?: string | undefined },
@@ -123,7 +123,7 @@ function buildProcess(
   logRoot: string | undefined,
 ): ProcessDefinition {
   const options: ProcessOptions = merged.processes[entry.name] ?? { env: {} };
-  // The `at` option wins over a schedule written in the Procfile key (Procodile 4.2).
+  // The `at` option wins over a schedule written in the Procfile key (as in Procodile).
   const schedule = options.at ?? entry.schedule;
   const logPath =
     options.logPath !== undefined

@@ -1,7 +1,7 @@
 // The Procfile.options / Procfile.local schema: validation with FILE:LINE messages, and the
-// key-by-key merge in which the local file wins (Procodile 4.2, 4.3).
+// key-by-key merge in which the local file wins (as in Procodile).
 //
-// Decision (D12 over Procodile 4.2): an unknown top-level or per-process key is an error, with a
+// Decision (D12 over Procodile): an unknown top-level or per-process key is an error, with a
 // "did you mean" suggestion when it is close to a known key, because a silently ignored typo
 // (`quantiy: 3`) is worse than a refused start. Keys Procodile 2 itself accepts but does not
 // use (`procfile`, `app_id`) stay valid so existing files keep loading. Keys under `env` are free.

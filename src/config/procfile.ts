@@ -16,7 +16,7 @@ export interface ProcfileEntry {
   line?: number;
 }
 
-/** Case-sensitive on purpose: `job__aT__…` is an ordinary process name (Procodile 4.1). */
+/** Case-sensitive on purpose: `job__aT__…` is an ordinary process name (as in Procodile). */
 const SCHEDULE_SEPARATOR = '__AT__';
 
 export function readProcfile(path: string): Result<ProcfileEntry[]> {

@@ -46,7 +46,7 @@ export interface ProcessDefinition {
   restartMode: RestartMode;
   maxRespawns: number;
   respawnWindow: number;
-  /** Absolute path of this process's output log (Procodile 5.2). */
+  /** Absolute path of this process's output log (as in Procodile). */
   logPath: string;
   /** Normalised with the SIG prefix, e.g. `SIGTERM`. */
   termSignal: NodeJS.Signals;
@@ -122,7 +122,7 @@ export interface AppConfig {
   loadedAt: number;
 }
 
-/** Where an application lives, before its files are read (Procodile 3.1). */
+/** Where an application lives, before its files are read (as in Procodile). */
 export interface AppLocation {
   root: string;
   /** Absolute Procfile path, or undefined for ROOT/Procfile. */

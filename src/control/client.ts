@@ -241,7 +241,7 @@ function noAnswer(target: SupervisorTarget, command: CommandName, deadline: numb
   );
 }
 
-/** Whether something accepts connections on the socket within `timeoutMs` (Procodile 2.6). */
+/** Whether something accepts connections on the socket within `timeoutMs` (as in Procodile). */
 export function canConnect(sockPath: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let address;

@@ -108,7 +108,7 @@ export interface IdentifyReply {
   supervisor: { started_at: number | null; pid: number; proxy_enabled: boolean };
 }
 
-/** procodile addition: one thing a reload changed (Procodile 7.4). */
+/** One thing a reload changed (Procodile reports these too). */
 export interface ReloadChangeJson {
   kind: 'added' | 'removed' | 'command-changed' | 'options-changed' | 'env-changed';
   /** The process; absent for the global env. */

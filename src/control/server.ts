@@ -97,7 +97,7 @@ function describe(error: unknown): string {
 }
 
 /**
- * A reply is one line (Procodile 10.1). A configuration error's quoted source line and caret mean
+ * A reply is one line (as in Procodile). A configuration error's quoted source line and caret mean
  * nothing once joined into one line, so they are left out; the location and hint stay.
  */
 export function oneLine(message: string): string {

@@ -1,4 +1,4 @@
-// Whether a supervisor is running for an application (Procodile 2.6): its pid file names a live
+// Whether a supervisor is running for an application (as in Procodile): its pid file names a live
 // process and its socket accepts a connection.
 import type { AppConfig } from '../config/types.js';
 import { canConnect } from '../control/client.js';

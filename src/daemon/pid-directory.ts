@@ -1,4 +1,4 @@
-// Preparing the pid directory for a new supervisor (Procodile 5.1): stale files go, files of
+// Preparing the pid directory for a new supervisor (as in Procodile): stale files go, files of
 // instances that outlived their supervisor stay to be adopted (D5), and anything else alive
 // stops the start with a clear explanation.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // or run from `--image`. Compose has no scheduler: scheduled processes become services under
 // the `scheduled` profile, to be run by the host's cron with `docker-compose run --rm`.
 import { stringify } from 'yaml';
-import type { ExportModel, ExportResult, ExportedProcess, Readiness } from './export-model.js';
+import type { ExportModel, ExportResult, ExportedProcess } from './export-model.js';
 import { GENERATED_MARKER, hasCustomRespawnLimit } from './export-model.js';
 import { dnsLabel } from './names.js';
 import type { ExportWarnings } from './warnings.js';
@@ -18,32 +18,88 @@ function literal(text: string): string {
   return text.replaceAll('$', () => '$$');
 }
 
-/** Where `ready:` becomes a healthcheck once it exists. */
-function healthcheck(readiness: Readiness): Record<string, unknown> {
+/** Seconds between two health checks. */
+const CHECK_INTERVAL = 5;
+
+/**
+ * The shell line that checks `ready:` inside the container, or undefined when Compose cannot
+ * check it. Compose has no probes of its own: the check runs in the image, so the network
+ * checks need nc or curl there.
+ */
+function checkCommand(process: ExportedProcess, warnings: ExportWarnings): string | undefined {
+  const readiness = process.readiness;
+  const unmapped = (why: string) => {
+    warnings.addForProcess(process.name, 'ready', `${readiness.kind}: ${why}; the service gets no healthcheck and counts as healthy once it runs`);
+    return undefined;
+  };
   switch (readiness.kind) {
     case 'none':
-    // Compose has no sd_notify socket: a `ready: notify` service gets no healthcheck and is
-    // taken as healthy once it runs (README.md, "Export").
+      return undefined;
     case 'notify':
-      return {};
+      return unmapped('Compose has no sd_notify socket');
+    case 'log':
+      return unmapped('Compose cannot check a container\'s output');
+    case 'command':
+      return readiness.command;
+    case 'tcp':
+    case 'http': {
+      const port = process.listenPort;
+      if (port === undefined) return unmapped('the process has no port to check (allocate_port_from or proxy_port)');
+      const tool = readiness.kind === 'tcp' ? 'nc' : 'curl';
+      warnings.addForProcess(process.name, 'ready', `${readiness.kind}: the healthcheck runs ${tool} inside the container, so the image needs ${tool}`);
+      return readiness.kind === 'tcp'
+        ? `nc -z 127.0.0.1 ${port}`
+        : `curl -fsS -o /dev/null 'http://127.0.0.1:${port}${readiness.path.replaceAll("'", "'\\''")}'`;
+    }
   }
 }
 
-/** Where `depends_on:` becomes Compose's depends_on (condition: service_healthy) once it exists. */
-function dependencies(process: ExportedProcess): Record<string, unknown> {
-  return process.dependsOn.length === 0 ? {} : { depends_on: [...process.dependsOn] };
+/** Where `ready:` becomes a healthcheck; ready_timeout is the time a new container has to pass it. */
+function healthcheck(process: ExportedProcess, command: string | undefined): Record<string, unknown> {
+  if (command === undefined || process.readiness.kind === 'none') return {};
+  const timeout = process.readiness.timeout;
+  return {
+    healthcheck: {
+      test: ['CMD-SHELL', literal(command)],
+      interval: `${CHECK_INTERVAL}s`,
+      timeout: `${CHECK_INTERVAL}s`,
+      retries: Math.max(1, Math.ceil(timeout / CHECK_INTERVAL)),
+      start_period: `${timeout}s`,
+    },
+  };
 }
+
+/** `depends_on:` waits for a dependency's healthcheck where it has one, else for its start. */
+function dependencies(model: ExportModel, process: ExportedProcess, healthy: ReadonlySet<string>, warnings: ExportWarnings): Record<string, unknown> {
+  const entries: Array<[string, { condition: string }]> = [];
+  for (const name of process.dependsOn) {
+    const dependency = model.processes.find((candidate) => candidate.name === name);
+    if (dependency === undefined) continue;
+    if (dependency.scheduled) {
+      warnings.addForProcess(process.name, 'depends_on', `${name} is scheduled and only runs from cron, so ${process.name} does not wait for it`);
+      continue;
+    }
+    const service = dnsLabel(name, `processes.${name}`, warnings);
+    entries.push([service, { condition: healthy.has(name) ? 'service_healthy' : 'service_started' }]);
+  }
+  return entries.length === 0 ? {} : { depends_on: Object.fromEntries(entries) };
+}
+
+/** Compose's names for the three restart policies. */
+const RESTART: Record<ExportedProcess['restart'], string> = { always: 'always', 'on-failure': 'on-failure', never: 'no' };
 
 export function exportCompose(model: ExportModel, options: ComposeOptions, warnings: ExportWarnings): ExportResult {
   const services: Record<string, Record<string, unknown>> = {};
   const scheduled: string[] = [];
+  const checks = new Map(model.processes.map((process) => [process.name, process.scheduled ? undefined : checkCommand(process, warnings)]));
+  const healthy = new Set([...checks].filter(([, command]) => command !== undefined).map(([name]) => name));
   for (const process of model.processes) {
     const name = dnsLabel(process.name, `processes.${process.name}`, warnings);
     if (process.scheduled) {
       if (process.schedule === undefined) continue;
       scheduled.push(`${process.schedule.source} docker-compose run --rm ${name}`);
     }
-    services[name] = service(model, process, options, warnings);
+    services[name] = service(model, process, options, warnings, { check: checks.get(process.name), healthy });
   }
   if (scheduled.length > 0) {
     warnings.add(
@@ -65,6 +121,7 @@ function service(
   process: ExportedProcess,
   options: ComposeOptions,
   warnings: ExportWarnings,
+  readiness: { check: string | undefined; healthy: ReadonlySet<string> },
 ): Record<string, unknown> {
   // Compose lets `environment` win over env_file; procodile lets the env file win over the
   // global env, so global variables the file sets are left to the file.
@@ -80,8 +137,10 @@ function service(
     environment: Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, literal(value)])),
     stop_signal: process.termSignal,
     stop_grace_period: `${process.stopTimeout}s`,
-    ...healthcheck(process.readiness),
-    ...dependencies(process),
+    // Over the limit the container is killed and, with its restart policy, started again.
+    ...(process.maxMemory === undefined ? {} : { mem_limit: process.maxMemory }),
+    ...healthcheck(process, readiness.check),
+    ...dependencies(model, process, readiness.healthy, warnings),
   };
   if (process.scheduled) {
     if (process.randomDelay > 0) {
@@ -89,7 +148,7 @@ function service(
     }
     return { ...result, profiles: [SCHEDULED_PROFILE], restart: 'no' };
   }
-  result.restart = process.maxRespawns === 0 ? 'no' : 'always';
+  result.restart = process.maxRespawns === 0 ? 'no' : RESTART[process.restart];
   if (process.maxRespawns !== 0 && hasCustomRespawnLimit(process)) {
     warnings.addForProcess(
       process.name,

@@ -3,17 +3,17 @@
 // environment, ports and schedule. Formats read this and never the raw configuration, so a
 // rule such as "which PORT does instance 2 get" is decided once.
 import { isAbsolute } from 'node:path';
-import type { AppConfig, NetworkProtocol, ProcessDefinition, RestartMode } from '../config/types.js';
+import { DEFAULT_READY_TIMEOUT, type AppConfig, type NetworkProtocol, type ProcessDefinition, type ReadyCheck, type RestartMode, type RestartPolicy } from '../config/types.js';
 import { toInvocation } from '../supervisor/command-line.js';
 import { CronError, parseCron, type CronSchedule } from './cron.js';
 import type { ExportWarnings } from './warnings.js';
 
 /**
- * When a new instance may take work; each format has one function that turns this into its
- * probe or health check. `notify` is the sd_notify protocol (`ready: notify`), which only
- * systemd speaks; the other checks are not mapped to any format yet and export as "none".
+ * When a new instance may take work (`ready:`); each format has one function that turns this
+ * into its probe or health check, and warns for a check it has no counterpart for. `timeout`
+ * is ready_timeout in seconds.
  */
-export type Readiness = { kind: 'none' } | { kind: 'notify' };
+export type Readiness = { kind: 'none' } | (ReadyCheck & { timeout: number });
 
 export interface ExportedProcess {
   name: string;
@@ -25,6 +25,8 @@ export interface ExportedProcess {
   /** Per-process env (global env is on the model). */
   env: Record<string, string>;
   restartMode: RestartMode;
+  /** `restart:`: which exits are followed by a new start. */
+  restart: RestartPolicy;
   maxRespawns: number;
   respawnWindow: number;
   termSignal: NodeJS.Signals;
@@ -40,8 +42,10 @@ export interface ExportedProcess {
   scheduled: boolean;
   randomDelay: number;
   readiness: Readiness;
-  /** Processes this one starts after; empty until the `depends_on:` option exists. */
-  dependsOn: string[];
+  /** Processes this one starts after (`depends_on:`). */
+  dependsOn: readonly string[];
+  /** `max_memory:` in bytes. */
+  maxMemory?: number;
 }
 
 export interface ExportModel {
@@ -73,6 +77,16 @@ export function buildExportModel(app: AppConfig, options: ModelOptions, warnings
   if (app.execPrefix !== undefined) {
     warnings.add('exec_prefix', 'only `procodile exec/run/console` use it; the exported processes run their Procfile commands without it');
   }
+  if (app.releaseCommand !== undefined) {
+    warnings.add('release_command', 'no engine here runs a release phase before its processes; run it yourself (or as a deploy step) before each rollout');
+  }
+  for (const [key, field] of [['on_crash', 'onCrash'], ['on_failure', 'onFailure']] as const) {
+    const hooked = app.processes.filter((definition) => definition[field] !== undefined);
+    const message = 'the engines run no hooks when a process crashes or is given up on; alert on their restart events instead (nothing was exported for it)';
+    // A top-level hook applies to every process: one warning names it once.
+    if (hooked.length > 0 && hooked.length === app.processes.length) warnings.add(key, message);
+    else for (const definition of hooked) warnings.addForProcess(definition.name, key, message);
+  }
   return {
     appName: app.appName,
     root: app.root,
@@ -93,6 +107,7 @@ function exportedProcess(app: AppConfig, definition: ProcessDefinition, warnings
     quantity: definition.quantity,
     env: definition.env,
     restartMode: definition.restartMode,
+    restart: definition.restart,
     maxRespawns: definition.maxRespawns,
     respawnWindow: definition.respawnWindow,
     termSignal: definition.termSignal,
@@ -107,8 +122,9 @@ function exportedProcess(app: AppConfig, definition: ProcessDefinition, warnings
     schedule: definition.schedule === undefined ? undefined : readSchedule(definition, warnings),
     scheduled: definition.schedule !== undefined,
     randomDelay: definition.randomDelay,
-    readiness: definition.ready?.kind === 'notify' ? { kind: 'notify' } : { kind: 'none' },
-    dependsOn: [],
+    readiness: definition.ready === undefined ? { kind: 'none' } : { ...definition.ready, timeout: definition.readyTimeout ?? DEFAULT_READY_TIMEOUT },
+    dependsOn: definition.dependsOn ?? [],
+    maxMemory: definition.maxMemory,
   };
 }
 

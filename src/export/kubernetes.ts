@@ -8,7 +8,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { stringify } from 'yaml';
 import { hasSeconds } from './cron.js';
-import type { ExportFile, ExportModel, ExportResult, ExportedProcess, Readiness } from './export-model.js';
+import type { ExportFile, ExportModel, ExportResult, ExportedProcess } from './export-model.js';
 import { GENERATED_MARKER, hasCustomRespawnLimit } from './export-model.js';
 import { dnsLabel } from './names.js';
 import type { ExportWarnings } from './warnings.js';
@@ -28,15 +28,41 @@ interface Names {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** Where `ready:` becomes a readinessProbe (and a livenessProbe where one fits). */
-function probes(readiness: Readiness): Pick<IContainer, 'readinessProbe' | 'livenessProbe'> {
+/** Seconds between two probes. */
+const PROBE_PERIOD = 5;
+
+/**
+ * Where `ready:` becomes a readinessProbe, and a livenessProbe for the network checks (a
+ * port that stops answering means a stuck process); it starts after ready_timeout, which a
+ * new instance has to become ready.
+ */
+function probes(process: ExportedProcess, warnings: ExportWarnings): Pick<IContainer, 'readinessProbe' | 'livenessProbe'> {
+  const readiness = process.readiness;
+  if (readiness.kind === 'none') return {};
+  const noProbe = (why: string) => {
+    warnings.addForProcess(process.name, 'ready', `${readiness.kind}: ${why}; the container gets no readinessProbe and takes traffic once it runs`);
+    return {};
+  };
+  // A pod that is not ready within ready_timeout is restarted, as procodile gives up on it.
+  const timing = { periodSeconds: PROBE_PERIOD, failureThreshold: Math.max(1, Math.ceil(readiness.timeout / PROBE_PERIOD)) };
   switch (readiness.kind) {
-    case 'none':
-    // Kubernetes has no sd_notify socket and no probe that could stand in for one: a
-    // `ready: notify` container gets no readinessProbe and takes traffic once it runs
-    // (README.md, "Export").
     case 'notify':
-      return {};
+      return noProbe('Kubernetes has no sd_notify socket and no probe that could stand in for one');
+    case 'log':
+      return noProbe('Kubernetes cannot probe a container\'s output');
+    case 'command':
+      return { readinessProbe: { exec: { command: ['/bin/sh', '-c', readiness.command] }, ...timing } };
+    case 'tcp':
+    case 'http': {
+      if (process.listenPort === undefined) return noProbe('the process has no port to check (allocate_port_from or proxy_port)');
+      const port = process.listenPort;
+      // A fresh object each time: a shared one would come out as a YAML anchor and alias.
+      const handler = () => (readiness.kind === 'tcp' ? { tcpSocket: { port } } : { httpGet: { path: readiness.path, port } });
+      return {
+        readinessProbe: { ...handler(), ...timing },
+        livenessProbe: { ...handler(), initialDelaySeconds: readiness.timeout, periodSeconds: 10, failureThreshold: 3 },
+      };
+    }
   }
 }
 
@@ -62,7 +88,7 @@ export function exportKubernetes(model: ExportModel, options: KubernetesOptions,
       if (process.schedule !== undefined) add(`${name}.cronjob.yaml`, cronJob(model, process, names, name, component, options, warnings));
       continue;
     }
-    add(`${name}.deployment.yaml`, deployment(model, process, names, name, component, options));
+    add(`${name}.deployment.yaml`, deployment(model, process, names, name, component, options, warnings));
     if (process.proxy !== undefined) add(`${name}.service.yaml`, service(process, name, component, app, options, warnings));
   }
   const notes = ['Apply with `kubectl apply -f DIR` (or pipe the output to `kubectl apply -f -`).'];
@@ -88,7 +114,14 @@ function selector(app: string, component: string): Record<string, string> {
   return { 'app.kubernetes.io/name': app, 'app.kubernetes.io/component': component };
 }
 
-function container(model: ExportModel, process: ExportedProcess, names: Names, component: string, options: KubernetesOptions): IContainer {
+function container(
+  model: ExportModel,
+  process: ExportedProcess,
+  names: Names,
+  component: string,
+  options: KubernetesOptions,
+  warnings: ExportWarnings,
+): IContainer {
   const env = Object.entries({ ...process.env, PROC_NAME: process.name }).map(([key, value]) => ({ name: key, value }));
   if (process.listenPort !== undefined) env.push({ name: 'PORT', value: String(process.listenPort) });
   // Later sources win: the env file overrides the global env, `env` overrides both, as in procodile.
@@ -103,7 +136,9 @@ function container(model: ExportModel, process: ExportedProcess, names: Names, c
     ...(process.listenPort === undefined
       ? {}
       : { ports: [{ containerPort: process.listenPort, protocol: process.protocol === 'udp' ? 'UDP' : 'TCP' }] }),
-    ...probes(process.readiness),
+    ...(process.scheduled ? {} : probes(process, warnings)),
+    // Over the limit the container is killed and restarted, as procodile restarts an instance.
+    ...(process.maxMemory === undefined ? {} : { resources: { limits: { memory: memoryQuantity(process.maxMemory) } } }),
   };
 }
 
@@ -114,6 +149,7 @@ function deployment(
   name: string,
   component: string,
   options: KubernetesOptions,
+  warnings: ExportWarnings,
 ): IDeployment {
   // start-term keeps capacity during a rollout (a new pod first); term-start replaces in place.
   const rollingUpdate = process.restartMode === 'start-term' ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 };
@@ -129,7 +165,7 @@ function deployment(
         metadata: { labels: selector(names.app, component) },
         spec: {
           terminationGracePeriodSeconds: Math.ceil(process.stopTimeout),
-          containers: [container(model, process, names, component, options)],
+          containers: [container(model, process, names, component, options, warnings)],
         },
       },
     },
@@ -174,7 +210,7 @@ function cronJob(
             spec: {
               restartPolicy: 'Never',
               terminationGracePeriodSeconds: Math.ceil(process.stopTimeout),
-              containers: [container(model, process, names, component, options)],
+              containers: [container(model, process, names, component, options, warnings)],
             },
           },
         },
@@ -217,7 +253,29 @@ function service(
   };
 }
 
+/** Bytes as a Kubernetes quantity, in the largest binary unit that keeps it exact (`512Mi`). */
+function memoryQuantity(bytes: number): string {
+  for (const [unit, size] of [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
 function mapUnsupported(process: ExportedProcess, warnings: ExportWarnings): void {
+  if (process.dependsOn.length > 0) {
+    warnings.addForProcess(
+      process.name,
+      'depends_on',
+      `Kubernetes starts every Deployment at once: ${process.dependsOn.join(', ')} may not be ready before ${process.name} starts; retry connections in the application, or add an initContainer that waits for them`,
+    );
+  }
+  if (!process.scheduled && process.restart !== 'always') {
+    warnings.addForProcess(
+      process.name,
+      'restart',
+      `${process.restart}: a Deployment restarts its containers after every exit; run it as a Job if it is meant to end`,
+    );
+  }
   if (process.termSignal !== 'SIGTERM') {
     warnings.addForProcess(
       process.name,

@@ -1,7 +1,7 @@
 // Nomad jobs in the JSON job format (`nomad job run -json FILE`): one service job with a group
 // per process type, and a periodic batch job per scheduled process. Tasks use the raw_exec
 // driver, which runs the command on the host like procodile does, from the application root.
-import type { ExportFile, ExportModel, ExportResult, ExportedProcess, Readiness } from './export-model.js';
+import type { ExportFile, ExportModel, ExportResult, ExportedProcess } from './export-model.js';
 import { GENERATED_MARKER, managedEnv } from './export-model.js';
 import { toNomadCron } from './cron.js';
 import { dnsLabel } from './names.js';
@@ -19,13 +19,36 @@ const PORT_LABEL = 'port';
 
 type Json = Record<string, unknown>;
 
-/** Where `ready:` becomes the service's Checks once it exists. */
-function checks(readiness: Readiness): Json {
+/**
+ * Where `ready:` becomes the service's Checks: Nomad's own service discovery checks a port
+ * (tcp) or a GET (http); it runs no commands and reads no output.
+ */
+function checks(process: ExportedProcess, warnings: ExportWarnings): Json[] {
+  const readiness = process.readiness;
+  if (readiness.kind === 'none') return [];
+  const unmapped = (why: string) => {
+    warnings.addForProcess(process.name, 'ready', `${readiness.kind}: ${why}; the service gets no check and counts as healthy once it runs`);
+    return [];
+  };
   switch (readiness.kind) {
-    case 'none':
-    // Nomad has no sd_notify socket: a `ready: notify` task gets no check (README.md, "Export").
     case 'notify':
-      return {};
+      return unmapped('Nomad has no sd_notify socket');
+    case 'log':
+      return unmapped('Nomad cannot check a task\'s output');
+    case 'command':
+      return unmapped('the checks of Nomad\'s own service discovery run no commands (a Consul script check could)');
+    case 'tcp':
+    case 'http':
+      if (process.listenPort === undefined) return unmapped('the process has no port to check (allocate_port_from or proxy_port)');
+      return [
+        {
+          Name: `${process.name}-ready`,
+          Type: readiness.kind,
+          ...(readiness.kind === 'http' ? { Path: readiness.path } : {}),
+          Interval: 5 * SECOND,
+          Timeout: 2 * SECOND,
+        },
+      ];
   }
 }
 
@@ -92,24 +115,31 @@ function group(model: ExportModel, process: ExportedProcess, app: string, name: 
     Env: env,
     KillSignal: process.termSignal,
     KillTimeout: Math.round(process.stopTimeout * SECOND),
+    // Nomad kills a task over its memory and restarts it under the restart policy.
+    ...(process.maxMemory === undefined ? {} : { Resources: { MemoryMB: Math.ceil(process.maxMemory / 1024 ** 2) } }),
     ...(model.envFile === undefined
       ? {}
       : { Templates: [{ SourcePath: model.envFile.absolute, DestPath: 'local/procodile.env', Envvars: true }] }),
   };
   const result: Json = { Name: name, Count: process.scheduled ? 1 : process.quantity, RestartPolicy: restartPolicy(process), Tasks: [task] };
   if (hasPort) result.Networks = [{ DynamicPorts: [{ Label: PORT_LABEL, Value: 0, To: 0 }] }];
+  const readyChecks = process.scheduled ? [] : checks(process, warnings);
+  if (process.proxy === undefined && readyChecks.length > 0) {
+    result.Services = [{ Name: `${app}-${name}`, PortLabel: PORT_LABEL, Provider: 'nomad', Checks: readyChecks }];
+  }
   if (process.proxy !== undefined) {
     warnings.addForProcess(
       process.name,
       'proxy_port',
       `Nomad has no built-in load balancer: the group registers the service ${app}-${name}; route ${process.proxy.address}:${process.proxy.port} to it with a proxy that reads Nomad's services`,
     );
-    result.Services = [{ Name: `${app}-${name}`, PortLabel: PORT_LABEL, Provider: 'nomad', ...checks(process.readiness) }];
+    result.Services = [{ Name: `${app}-${name}`, PortLabel: PORT_LABEL, Provider: 'nomad', ...(readyChecks.length === 0 ? {} : { Checks: readyChecks }) }];
   }
   return result;
 }
 
 function restartPolicy(process: ExportedProcess): Json {
+  if (process.restart === 'never') return { Attempts: 0, Mode: 'fail' };
   const interval = Math.max(MIN_RESTART_INTERVAL, process.respawnWindow);
   // procodile respawns at once; Nomad wants attempts x delay below the interval.
   const delay = Math.min(1, interval / (process.maxRespawns + 1));
@@ -117,6 +147,16 @@ function restartPolicy(process: ExportedProcess): Json {
 }
 
 function mapUnsupported(process: ExportedProcess, warnings: ExportWarnings): void {
+  if (process.dependsOn.length > 0) {
+    warnings.addForProcess(
+      process.name,
+      'depends_on',
+      `Nomad places every group at once: ${process.dependsOn.join(', ')} may not be ready before ${process.name} starts; retry connections in the application, or add a prestart task that waits for them`,
+    );
+  }
+  if (!process.scheduled && process.restart === 'on-failure') {
+    warnings.addForProcess(process.name, 'restart', 'on-failure: a service job restarts a task after every exit; run it as a batch job if it is meant to end');
+  }
   if (!process.scheduled && process.respawnWindow < MIN_RESTART_INTERVAL) {
     warnings.addForProcess(process.name, 'respawn_window', `Nomad's shortest restart interval is ${MIN_RESTART_INTERVAL} s; exported as ${MIN_RESTART_INTERVAL} s`);
   }

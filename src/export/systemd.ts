@@ -1,7 +1,7 @@
 // systemd units that run the processes themselves (not procodile): a template unit per type,
 // one instance per quantity pulled in by APP.target, a drop-in per instance for its PORT, and
 // a oneshot service with a timer per scheduled process.
-import type { ExportFile, ExportModel, ExportResult, ExportedProcess, Readiness } from './export-model.js';
+import type { ExportFile, ExportModel, ExportResult, ExportedProcess } from './export-model.js';
 import { GENERATED_MARKER, instancePort, managedEnv, programFromRoot } from './export-model.js';
 import { hasSeconds, toOnCalendar } from './cron.js';
 import { unitNamePart } from './names.js';
@@ -28,8 +28,12 @@ function environmentLine(env: Record<string, string>): string[] {
   return Object.entries(env).map(([key, value]) => `Environment="${escapeValue(`${key}=${value}`, false)}"`);
 }
 
-/** How systemd learns that an instance is ready. */
-function readinessSettings(readiness: Readiness): string[] {
+/**
+ * How systemd learns that an instance is ready: it matters to the units ordered after it
+ * (depends_on), which systemd starts once this one has finished starting.
+ */
+function readinessSettings(process: ExportedProcess, warnings: ExportWarnings): string[] {
+  const readiness = process.readiness;
   switch (readiness.kind) {
     case 'none':
       return ['Type=simple'];
@@ -38,8 +42,25 @@ function readinessSettings(readiness: Readiness): string[] {
       // NotifyAccess=all because the sender is often not the main process: a command run
       // through /bin/sh -c, or `systemd-notify --ready` as a child of the application.
       return ['Type=notify', 'NotifyAccess=all'];
+    case 'command': {
+      // The unit counts as started once ExecStartPost= returns: the check, retried each second.
+      const wait = ['/bin/sh', '-c', `until ${readiness.command}; do sleep 1; done`].map(commandWord).join(' ');
+      return ['Type=simple', `ExecStartPost=${wait}`, `TimeoutStartSec=${readiness.timeout}`];
+    }
+    case 'tcp':
+    case 'http':
+    case 'log':
+      warnings.addForProcess(
+        process.name,
+        'ready',
+        `${readiness.kind}: systemd cannot run this check; an instance counts as started once it runs (use ready: notify or ready: command for a check systemd waits for)`,
+      );
+      return ['Type=simple'];
   }
 }
+
+/** systemd's names for the three restart policies. */
+const RESTART: Record<ExportedProcess['restart'], string> = { always: 'always', 'on-failure': 'on-failure', never: 'no' };
 
 export function exportSystemd(model: ExportModel, options: SystemdOptions, warnings: ExportWarnings): ExportResult {
   const app = unitNamePart(model.appName, 'app_name', warnings);
@@ -101,13 +122,17 @@ function serviceUnit(
   const summary = process.command.replaceAll('\n', ' ').slice(0, 80).replaceAll('%', '%%');
   const unit = ['[Unit]', `Description=${app} ${procName} (${summary})`];
   unit.push(`PartOf=${app}.target`, 'After=network.target');
+  // Ordered after every instance of its dependencies: started once they have started (see
+  // readinessSettings), stopped before them.
+  const after = dependencyUnits(model, process, app, warnings);
+  if (after.length > 0) unit.push(`After=${after.join(' ')}`);
   const service = ['[Service]'];
   if (instance) {
-    service.push(...readinessSettings(process.readiness));
-    if (process.maxRespawns === 0) {
+    service.push(...readinessSettings(process, warnings));
+    if (process.maxRespawns === 0 || process.restart === 'never') {
       service.push('Restart=no');
     } else {
-      service.push('Restart=always');
+      service.push(`Restart=${RESTART[process.restart]}`);
       // procodile gives up after max_respawns within respawn_window; so does systemd here.
       unit.push(`StartLimitBurst=${process.maxRespawns}`, `StartLimitIntervalSec=${Math.max(1, process.respawnWindow)}`);
     }
@@ -134,9 +159,22 @@ function serviceUnit(
   service.push(`ExecStart=${[programFromRoot(model.root, program), ...args].map(commandWord).join(' ')}`);
   if (instance) service.push(...restartModeSettings(process, warnings));
   service.push('KillMode=control-group', `KillSignal=${process.termSignal}`, `TimeoutStopSec=${process.stopTimeout}`);
+  // The kernel's limit for the unit's whole cgroup: the instance is killed at the limit and,
+  // with Restart=, started again (procodile restarts it after three samples above it).
+  if (process.maxMemory !== undefined) service.push(`MemoryMax=${process.maxMemory}`);
   if (process.proxy !== undefined) proxyWarning(process, warnings);
   const install = instance ? ['', '[Install]', `WantedBy=${app}.target`] : [];
   return [header, ...unit, '', ...service, ...install, ''].join('\n');
+}
+
+function dependencyUnits(model: ExportModel, process: ExportedProcess, app: string, warnings: ExportWarnings): string[] {
+  return process.dependsOn.flatMap((name) => {
+    const dependency = model.processes.find((candidate) => candidate.name === name);
+    if (dependency === undefined) return [];
+    const unit = `${app}-${unitNamePart(dependency.name, `processes.${dependency.name}`, warnings)}`;
+    if (dependency.scheduled) return [`${unit}.service`];
+    return Array.from({ length: dependency.quantity }, (_, index) => `${unit}@${index + 1}.service`);
+  });
 }
 
 function restartModeSettings(process: ExportedProcess, warnings: ExportWarnings): string[] {

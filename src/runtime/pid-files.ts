@@ -1,5 +1,5 @@
 // The per-instance pid files `PIDS/NAME.N.pid`: written at spawn, watched for a process that
-// replaces itself (Procodile 6.8), removed when the instance is finished with.
+// replaces itself (as in Procodile), removed when the instance is finished with.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically, writeFileIfAbsent } from './safe-files.js';

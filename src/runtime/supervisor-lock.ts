@@ -9,7 +9,7 @@ import { writeFileAtomically } from './safe-files.js';
 import { isAlive, readProcStat } from '../proc/liveness.js';
 import { describeFsError } from '../config/yaml-file.js';
 
-/** Hidden, so the pid directory tidy-up (Procodile 5.1) neither removes nor complains about it. */
+/** Hidden, so the pid directory tidy-up (as in Procodile) neither removes nor complains about it. */
 export function lockPath(pidRoot: string): string {
   return join(pidRoot, '.procodile.lock');
 }

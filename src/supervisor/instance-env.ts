@@ -1,4 +1,4 @@
-// The environment an instance sees, lowest precedence first (Procodile 4.3): the supervisor's own
+// The environment an instance sees, lowest precedence first (as in Procodile): the supervisor's own
 // (minus launcher noise, D9), global env, the env file, the process env, then ours.
 import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { stripLauncherVariables } from '../proc/env-hygiene.js';

@@ -1,4 +1,4 @@
-// Chooses the PORT an instance gets (Procodile 6.5.2): a fixed or random port from `--ports`, a
+// Chooses the PORT an instance gets (as in Procodile): a fixed or random port from `--ports`, a
 // random one for proxied processes, or the lowest free slot from allocate_port_from.
 import { createServer } from 'node:net';
 import type { NetworkProtocol, ProcessDefinition } from '../config/types.js';
@@ -33,7 +33,7 @@ export function choosePort(definition: ProcessDefinition, usedPorts: number[], r
   return { kind: 'none' };
 }
 
-/** Where a port is tried (Procodile 6.5.2): a wildcard listener elsewhere also makes this fail. */
+/** Where a port is tried (as in Procodile): a wildcard listener elsewhere also makes this fail. */
 const PROBE_HOST = '127.0.0.1';
 
 export function isPortFree(port: number, protocol: NetworkProtocol): Promise<boolean> {

@@ -1,10 +1,10 @@
 // The supervisor's table of processes: each configured (or removed-but-running) process with
-// its instances and instance counter, kept in Procfile order, reconciled on reload (Procodile 7.4).
+// its instances and instance counter, kept in Procfile order, reconciled on reload (as in Procodile).
 import type { AppConfig, ProcessDefinition } from '../config/types.js';
 import { LOG_COLORS } from '../config/types.js';
 import { Instance, type LivenessProbe } from './instance.js';
 
-/** Ids wrap after this many instances of one process (Procodile 6.4). */
+/** Ids wrap after this many instances of one process (as in Procodile). */
 const MAX_INSTANCE_ID = 10000;
 
 export interface ProcessEntry {
@@ -118,7 +118,7 @@ export class ProcessTable {
     for (const definition of config.processes) {
       const existing = previous.get(definition.name);
       if (existing === undefined) {
-        // A process added later takes the colour for the current process count (Procodile 4.1).
+        // A process added later takes the colour for the current process count (as in Procodile).
         const color = LOG_COLORS[previous.size % LOG_COLORS.length] ?? definition.color;
         this.#entries.set(definition.name, {
           definition: { ...definition, color },

@@ -1,5 +1,5 @@
 // Applies a freshly loaded configuration to the process table and says what changed, in the
-// log and in the `reload_config` reply (Procodile 7.4).
+// log and in the `reload_config` reply (as in Procodile).
 import type { AppConfig } from '../config/types.js';
 import type { IssueTracker } from './issues.js';
 import { isLeaving } from './instance-state.js';

@@ -1,7 +1,7 @@
 // Whether an instance that died on its own is started again, and when: pure decisions over
 // how it ended and its respawn history (README.md, "When a process keeps crashing"). The
 // restart policy says which exits are respawned; max_respawns per respawn_window says when to
-// give up (Procodile 6.6, with quirk Q7 fixed: a quiet window really resets the count); quick
+// give up (as in Procodile, with quirk Q7 fixed: a quiet window really resets the count); quick
 // failures in a row are backed off exponentially, so a broken process costs the host little.
 import type { RestartPolicy } from '../config/types.js';
 

@@ -1,4 +1,4 @@
-// Restarting instances by their process's restart_mode (Procodile 7.1, 7.2): replace or signal
+// Restarting instances by their process's restart_mode (as in Procodile): replace or signal
 // each selected instance, then bring every process in scope to its quantity. Replacing modes
 // roll (README, "Zero-downtime deploys"): per process, `max_surge` instances at a time, each
 // new one ready before the next step; one that is not ready in time ends that process's roll
@@ -22,7 +22,7 @@ export interface RestartChange<T> {
 export interface RestartScope<T> {
   app: AppConfig;
   entries: ProcessEntry[];
-  /** The tag given with this restart, if any: signalled instances take it too (Procodile 7.1). */
+  /** The tag given with this restart, if any: signalled instances take it too (as in Procodile). */
   tag?: string;
   selectors?: Selector[];
   table: ProcessTable;
@@ -147,7 +147,7 @@ async function startReplacement<T>(
   return null;
 }
 
-/** The oldest live instances beyond the process's quantity: the ones to stop (Procodile 7.3). */
+/** The oldest live instances beyond the process's quantity: the ones to stop (as in Procodile). */
 export function excessInstances(entry: ProcessEntry): Instance[] {
   const active = entry.instances.filter(isActive);
   return active.slice(0, Math.max(0, active.length - entry.definition.quantity));

@@ -1,4 +1,4 @@
-// Process selectors `NAME` and `NAME.N` (Procodile 2.4): a trailing `.digits` names one instance,
+// Process selectors `NAME` and `NAME.N` (as in Procodile): a trailing `.digits` names one instance,
 // so `app4.25.new` is a plain name and `app4.25` is instance 25 of `app4`.
 
 export interface Selector {

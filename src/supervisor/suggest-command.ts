@@ -1,5 +1,5 @@
 // The `procodile ...` command line shown in issue messages, carrying -r and --procfile only
-// when the user would need them (Procodile 4.6, with Q13 fixed by absolute procfile paths).
+// when the user would need them (as in Procodile, with Q13 fixed by absolute procfile paths).
 import { join, relative } from 'node:path';
 import type { AppConfig } from '../config/types.js';
 

@@ -28,7 +28,7 @@ import { runRelease, type ReleaseFailure } from './release.js';
 import { runCommand, type CommandRunner } from './run-command.js';
 import { keepRunOptions, NOTHING_GIVEN, type GivenRunOptions } from './run-memory.js';
 
-/** The periodic pass (Procodile 6.3); exits are seen at once through exit events (D4). */
+/** The periodic pass (as in Procodile); exits are seen at once through exit events (D4). */
 const SUPERVISE_INTERVAL_MS = 3000;
 /** Adopted processes are not our children, so their deaths are only seen by looking. */
 const ADOPTED_CHECK_MS = 500;
@@ -294,7 +294,7 @@ export class Supervisor {
       return loaded;
     }
     const previous = this.config;
-    // The name and root are fixed for a supervisor's life (Procodile 7.4).
+    // The name and root are fixed for a supervisor's life (as in Procodile).
     this.config = { ...loaded.value, appName: previous.appName, root: previous.root };
     const changes = applyReload(this.table, this.issues, previous, this.config, (m) => this.#log(m));
     this.scheduler.sync();
@@ -329,7 +329,7 @@ export class Supervisor {
     if (!reloaded.ok) this.#log('Stopping with the configuration already loaded');
     const selectors = request.processNames?.map(parseSelector);
     this.scheduler.disable(request.processNames);
-    // A running job is left to finish unless that very run (NAME.N) is named (Procodile 2.4).
+    // A running job is left to finish unless that very run (NAME.N) is named (as in Procodile).
     const scheduled = new Set(this.#scheduledIn(undefined));
     const chosen = this.table
       .allInstances()

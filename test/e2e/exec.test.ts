@@ -1,4 +1,4 @@
-// End-to-end tests of `exec`/`run` and `console` through the built CLI (Procodile 2.7, D2, D9).
+// End-to-end tests of `exec`/`run` and `console` through the built CLI (as in Procodile, D2, D9).
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeApp, OutputWatcher, runCli, spawnCli, waitFor, type TestApp } from '../helpers/app.js';

@@ -19,6 +19,8 @@ const RICH_FILES: Record<string, string> = {
     'web: node web.js --port $PORT',
     'worker: ./bin/worker',
     'mailer: /bin/sleep 1000',
+    'queue: ./bin/worker',
+    'cache: /bin/sleep 1000',
     'report__AT__*/15 * * * *: echo report',
     'tick__AT__30 */5 * * * MON-FRI: echo tick',
     '',
@@ -28,6 +30,8 @@ user: daemon
 console_command: node -i
 exec_prefix: env
 stop_timeout: 20
+release_command: bin/migrate
+on_crash: bin/page-on-call
 env:
   RAILS_ENV: production
   GREETING: "50% off"
@@ -40,6 +44,10 @@ processes:
     term_signal: QUIT
     stop_timeout: 30
     restart_mode: usr2
+    ready:
+      http: /health
+    ready_timeout: 30
+    max_memory: 512M
     env:
       WEB_CONCURRENCY: "4"
   worker:
@@ -48,8 +56,19 @@ processes:
     ready: notify
     max_respawns: 3
     respawn_window: 60
+    depends_on: [mailer, queue]
   mailer:
     proxy_port: 2525
+    ready: tcp
+  queue:
+    ready:
+      command: test -S /tmp/queue.sock
+    restart: on-failure
+    depends_on: [cache]
+  cache:
+    ready:
+      log: Ready to accept
+    restart: never
   report:
     random_delay: 10
 `,
@@ -162,6 +181,29 @@ describe('export systemd', () => {
     assert.match(result.stderr, /console_command: /);
   });
 
+  it('maps ready:, depends_on, restart: and max_memory, and warns about the checks and hooks systemd cannot run', async () => {
+    const root = richApp();
+    const out = tempDir();
+    const result = await exportTo(root, 'systemd', [], out);
+    const unit = (name: string) => readFileSync(join(out, `rich-${name}@.service`), 'utf8').split('\n');
+    const web = unit('web');
+    assert.ok(web.includes('MemoryMax=536870912'), web.join('\n'));
+    assert.ok(web.includes('Restart=always'));
+    const worker = unit('worker');
+    assert.ok(worker.includes('After=rich-mailer@1.service rich-queue@1.service'), worker.join('\n'));
+    const queue = unit('queue');
+    assert.ok(queue.includes('ExecStartPost=/bin/sh -c "until test -S /tmp/queue.sock; do sleep 1; done"'), queue.join('\n'));
+    assert.ok(queue.includes('TimeoutStartSec=60'));
+    assert.ok(queue.includes('Restart=on-failure'));
+    assert.ok(queue.includes('After=rich-cache@1.service'));
+    assert.ok(unit('cache').includes('Restart=no'));
+    assert.match(result.stderr, /processes\.web\.ready: http: systemd cannot run this check/);
+    assert.match(result.stderr, /processes\.mailer\.ready: tcp: /);
+    assert.match(result.stderr, /processes\.cache\.ready: log: /);
+    assert.match(result.stderr, /Warning: release_command: /);
+    assert.match(result.stderr, /Warning: on_crash: /);
+  });
+
   it('user units leave out User= and remind of lingering', async () => {
     const result = await runCli(['export', 'systemd', '-r', richApp(), '--user-units']);
     assert.equal(result.code, 0, result.stderr);
@@ -218,6 +260,29 @@ describe('export kubernetes', () => {
     assert.match(result.stderr, /kubectl create secret generic rich-env-file/);
   });
 
+  it('turns ready: into probes and max_memory into a limit, and warns about order, restart: and log checks', async () => {
+    const result = await exportTo(richApp(), 'kubernetes', ['--image', 'app:1']);
+    type Container = { readinessProbe?: Record<string, unknown>; livenessProbe?: Record<string, unknown>; resources?: { limits: { memory: string } } };
+    const containers = new Map(
+      parseAllDocuments(result.stdout)
+        .map((doc) => doc.toJS() as { kind: string; metadata: { name: string }; spec: { template: { spec: { containers: Container[] } } } })
+        .filter((doc) => doc.kind === 'Deployment')
+        .map((doc) => [doc.metadata.name, doc.spec.template.spec.containers[0]] as const),
+    );
+    const web = containers.get('rich-web');
+    assert.deepEqual(web?.readinessProbe, { httpGet: { path: '/health', port: 5000 }, periodSeconds: 5, failureThreshold: 6 });
+    assert.deepEqual(web?.livenessProbe, { httpGet: { path: '/health', port: 5000 }, initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 3 });
+    assert.deepEqual(web?.resources, { limits: { memory: '512Mi' } });
+    assert.deepEqual(containers.get('rich-mailer')?.readinessProbe?.tcpSocket, { port: 2525 });
+    assert.deepEqual(containers.get('rich-queue')?.readinessProbe?.exec, { command: ['/bin/sh', '-c', 'test -S /tmp/queue.sock'] });
+    assert.equal(containers.get('rich-cache')?.readinessProbe, undefined);
+    assert.match(result.stderr, /processes\.cache\.ready: log: Kubernetes cannot probe/);
+    assert.match(result.stderr, /processes\.worker\.ready: notify: /);
+    assert.match(result.stderr, /processes\.worker\.depends_on: Kubernetes starts every Deployment at once: mailer, queue/);
+    assert.match(result.stderr, /processes\.queue\.restart: on-failure: /);
+    assert.match(result.stderr, /processes\.cache\.restart: never: /);
+  });
+
   it('refuses to run without --image', async () => {
     const result = await runCli(['export', 'kubernetes', '-r', helloApp()]);
     assert.equal(result.code, 1);
@@ -250,6 +315,29 @@ describe('export compose', () => {
   });
 });
 
+describe('export compose: readiness and order', () => {
+  it('maps ready: to healthchecks, depends_on to conditions, restart: and max_memory', async () => {
+    const result = await exportTo(richApp(), 'compose', ['--image', 'app:1']);
+    const services = (parseAllDocuments(result.stdout)[0]?.toJS() as { services: Record<string, Record<string, unknown>> }).services;
+    assert.deepEqual(services.web?.healthcheck, {
+      test: ['CMD-SHELL', "curl -fsS -o /dev/null 'http://127.0.0.1:5000/health'"],
+      interval: '5s',
+      timeout: '5s',
+      retries: 6,
+      start_period: '30s',
+    });
+    assert.equal(services.web?.mem_limit, 536870912);
+    assert.deepEqual((services.mailer?.healthcheck as { test: string[] }).test, ['CMD-SHELL', 'nc -z 127.0.0.1 2525']);
+    assert.deepEqual(services.worker?.depends_on, { mailer: { condition: 'service_healthy' }, queue: { condition: 'service_healthy' } });
+    assert.deepEqual(services.queue?.depends_on, { cache: { condition: 'service_started' } });
+    assert.equal(services.queue?.restart, 'on-failure');
+    assert.equal(services.cache?.restart, 'no');
+    assert.equal(services.cache?.healthcheck, undefined);
+    assert.match(result.stderr, /processes\.cache\.ready: log: Compose cannot check/);
+    assert.match(result.stderr, /processes\.web\.ready: http: the healthcheck runs curl inside the container/);
+  });
+});
+
 describe('export nomad', () => {
   for (const [label, make, extra] of APPS) {
     it(`${label}: every job uses only documented job specification fields`, async () => {
@@ -267,6 +355,61 @@ describe('export nomad', () => {
     const tick = JSON.parse(readFileSync(join(out, 'rich-tick.nomad.json'), 'utf8')) as { Job: { Type: string; Periodic: { Spec: string } } };
     assert.equal(tick.Job.Type, 'batch');
     assert.equal(tick.Job.Periodic.Spec, '30 */5 * * * MON-FRI *');
+  });
+});
+
+describe('export nomad: readiness and limits', () => {
+  it('maps ready: to service checks, max_memory to Resources and restart: never, and warns about the rest', async () => {
+    const out = tempDir();
+    const result = await exportTo(richApp(), 'nomad', [], out);
+    const job = JSON.parse(readFileSync(join(out, 'rich.nomad.json'), 'utf8')) as {
+      Job: { TaskGroups: Array<{ Name: string; RestartPolicy: unknown; Services?: Array<{ Checks?: unknown[] }>; Tasks: Array<{ Resources?: unknown }> }> };
+    };
+    const group = (name: string) => job.Job.TaskGroups.find((candidate) => candidate.Name === name);
+    const second = 1_000_000_000;
+    assert.deepEqual(group('web')?.Services?.[0]?.Checks, [{ Name: 'web-ready', Type: 'http', Path: '/health', Interval: 5 * second, Timeout: 2 * second }]);
+    assert.deepEqual(group('web')?.Tasks[0]?.Resources, { MemoryMB: 512 });
+    assert.deepEqual(group('mailer')?.Services?.[0]?.Checks, [{ Name: 'mailer-ready', Type: 'tcp', Interval: 5 * second, Timeout: 2 * second }]);
+    assert.deepEqual(group('cache')?.RestartPolicy, { Attempts: 0, Mode: 'fail' });
+    assert.match(result.stderr, /processes\.queue\.ready: command: /);
+    assert.match(result.stderr, /processes\.cache\.ready: log: /);
+    assert.match(result.stderr, /processes\.worker\.depends_on: Nomad places every group at once/);
+    assert.match(result.stderr, /processes\.queue\.restart: on-failure: /);
+  });
+});
+
+describe('the validators reject a broken export', () => {
+  it('systemd-analyze, the Kubernetes schema, docker-compose and the Nomad check each fail on a broken file', async () => {
+    const root = richApp();
+    const out = tempDir();
+    await exportTo(root, 'systemd', [], out);
+    const unitPath = join(out, 'rich-web@.service');
+    writeFileSync(unitPath, readFileSync(unitPath, 'utf8').replace('KillSignal=SIGQUIT', 'KillSignal=SIGNOPE\nRestartt=always'));
+    const systemd = spawnSync('systemd-analyze', ['verify', '--man=no', join(out, 'rich-web@1.service')], {
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_UNIT_PATH: `${out}:` },
+    });
+    assert.match(systemd.stderr, /Restartt|SIGNOPE/);
+
+    const manifests = await exportTo(root, 'kubernetes', ['--image', 'app:1']);
+    const deployment = parseAllDocuments(manifests.stdout).map((doc) => doc.toJS() as { kind: string; spec: { replicas: unknown } }).find((doc) => doc.kind === 'Deployment');
+    assert.ok(deployment !== undefined);
+    deployment.spec.replicas = 'three';
+    assert.throws(() => new Deployment(deployment as never).validate());
+
+    await exportTo(root, 'compose', [], root);
+    const composePath = join(root, 'docker-compose.yml');
+    writeFileSync(composePath, readFileSync(composePath, 'utf8').replace('stop_grace_period: 30s', 'stop_grace_perid: 30s'));
+    const compose = spawnSync('docker-compose', ['-f', composePath, 'config', '-q'], { encoding: 'utf8', cwd: root });
+    assert.notEqual(compose.status, 0, 'docker-compose accepted an unknown key');
+
+    const nomadOut = tempDir();
+    await exportTo(root, 'nomad', [], nomadOut);
+    const job = JSON.parse(readFileSync(join(nomadOut, 'rich.nomad.json'), 'utf8')) as { Job: { TaskGroups: Array<{ Services?: Array<{ Checks?: Array<{ Type: string }> }> }> } };
+    const check = job.Job.TaskGroups.flatMap((group) => group.Services ?? []).flatMap((service) => service.Checks ?? [])[0];
+    assert.ok(check !== undefined);
+    check.Type = 'script';
+    assert.throws(() => checkNomadJob(job, 'rich.nomad.json'), /check type script/);
   });
 });
 

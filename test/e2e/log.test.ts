@@ -1,4 +1,4 @@
-// End-to-end tests of `procodile log`: Ruby's tail semantics (Procodile 2.7, Q3, Q4).
+// End-to-end tests of `procodile log`: Ruby's tail semantics (as in Procodile, Q3, Q4).
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';

@@ -23,7 +23,7 @@ export function definition(overrides: Partial<ProcessDefinition> = {}): ProcessD
   };
 }
 
-/** A Procfile.options that sets every key of Procodile 4.2, as Procodile's own test suite does. */
+/** A Procfile.options that sets every key Procodile knows, as Procodile's own test suite does. */
 export const FULL_OPTIONS = `app_name: specapp
 pid_root: tmp/pids
 log_path: log/procodile.log

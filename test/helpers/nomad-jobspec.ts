@@ -8,8 +8,12 @@ import assert from 'node:assert/strict';
 type Spec = 'string' | 'int' | 'bool' | 'strings' | 'stringMap' | 'any' | { fields: Record<string, Spec>; required?: string[] } | { list: Spec };
 
 const PORT: Spec = { fields: { Label: 'string', Value: 'int', To: 'int', HostNetwork: 'string' }, required: ['Label'] };
+const CHECK: Spec = {
+  fields: { Name: 'string', Type: 'string', Path: 'string', PortLabel: 'string', Method: 'string', Protocol: 'string', Interval: 'int', Timeout: 'int' },
+  required: ['Type', 'Interval', 'Timeout'],
+};
 const SERVICE: Spec = {
-  fields: { Name: 'string', PortLabel: 'string', Provider: 'string', Tags: 'strings', Checks: { list: 'any' }, Meta: 'stringMap' },
+  fields: { Name: 'string', PortLabel: 'string', Provider: 'string', Tags: 'strings', Checks: { list: CHECK }, Meta: 'stringMap' },
   required: ['Name'],
 };
 const TASK: Spec = {
@@ -23,6 +27,7 @@ const TASK: Spec = {
     KillTimeout: 'int',
     Templates: { list: { fields: { SourcePath: 'string', DestPath: 'string', EmbeddedTmpl: 'string', Envvars: 'bool', ChangeMode: 'string' } } },
     Services: { list: SERVICE },
+    Resources: { fields: { CPU: 'int', Cores: 'int', MemoryMB: 'int', MemoryMaxMB: 'int' } },
     Meta: 'stringMap',
   },
   required: ['Name', 'Driver', 'Config'],
@@ -107,8 +112,15 @@ export function checkNomadJob(document: unknown, file: string): void {
     const labels = new Set(
       ((group.Networks ?? []) as Array<{ DynamicPorts?: Array<{ Label: string }> }>).flatMap((n) => (n.DynamicPorts ?? []).map((p) => p.Label)),
     );
-    for (const service of (group.Services ?? []) as Array<{ PortLabel?: string }>) {
+    for (const service of (group.Services ?? []) as Array<{ PortLabel?: string; Provider?: string; Checks?: Array<{ Type: string; Path?: string }> }>) {
       if (service.PortLabel !== undefined) assert.ok(labels.has(service.PortLabel), `${file}: service port ${service.PortLabel} is not a group port`);
+      for (const check of service.Checks ?? []) {
+        // Nomad's own service discovery (Provider nomad) runs http and tcp checks only.
+        const types = service.Provider === 'nomad' ? ['http', 'tcp'] : ['http', 'tcp', 'script', 'grpc'];
+        assert.ok(types.includes(check.Type), `${file}: check type ${check.Type}`);
+        if (check.Type === 'http') assert.ok(check.Path?.startsWith('/'), `${file}: an http check needs a Path`);
+        if (check.Type === 'http' || check.Type === 'tcp') assert.ok(service.PortLabel !== undefined, `${file}: a ${check.Type} check needs the service's port`);
+      }
     }
     for (const task of group.Tasks as Array<{ Driver: string; Config: { command?: unknown; args?: unknown } }>) {
       if (task.Driver === 'raw_exec' || task.Driver === 'exec') {

@@ -1,4 +1,4 @@
-// argv parsing (Procodile 2.1, scenarios 6-20), process selectors (2.4) and --ports values.
+// argv parsing as Procodile does it, process selectors and --ports values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GLOBAL_OPTIONS } from '../../src/cli/args.js';

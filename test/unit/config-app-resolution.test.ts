@@ -74,7 +74,7 @@ describe('resolveAppLocation: command-line options (scenarios 1-4)', () => {
   });
 });
 
-describe('resolveAppLocation: global configuration (Procodile 3.2)', () => {
+describe('resolveAppLocation: global configuration (as in Procodile)', () => {
   it('reports a missing Procfile when there is no global config', async () => {
     const error = await failure({});
     assert.equal(error.code, 'PROCFILE_NOT_FOUND');

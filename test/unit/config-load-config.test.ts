@@ -199,7 +199,7 @@ describe('loadConfig: options and local', () => {
   });
 });
 
-describe('loadConfig: root override (Procodile 3.4)', () => {
+describe('loadConfig: root override (as in Procodile)', () => {
   it('re-derives everything from the new root, including the Procfile', () => {
     const target = app({ Procfile: 'real: run\n' });
     const root = app({ Procfile: 'decoy: x\n', 'Procfile.options': `root: ${target}\npid_root: run/pids\n` });

@@ -34,6 +34,13 @@ describe('parseRequest', () => {
     }
   });
 
+  it('names the field: one that belongs to another command, or has the wrong type', () => {
+    // stop_supervisor is a field of stop: restart must not take it.
+    assert.deepEqual(parseRequest('restart {"stop_supervisor":true}'), { ok: false, code: 400, message: "Unknown field 'stop_supervisor' for restart" });
+    const wrongType = parseRequest('restart {"process_names":"web"}');
+    assert.ok(!wrongType.ok && wrongType.code === 400 && wrongType.message.includes("'process_names'"), JSON.stringify(wrongType));
+  });
+
   it('round-trips what the client encodes', () => {
     const line = encodeRequest('restart', { process_names: ['web'], tag: 'x' });
     assert.ok(line.endsWith('\n'));

@@ -43,6 +43,28 @@ describe('layer check', () => {
     assert.match(run.stderr, /import cycle: supervisor\/(a|b)\.ts -> supervisor\/(a|b)\.ts -> supervisor\/(a|b)\.ts/);
   });
 
+  it('names a cycle as a chain of real imports, even in a tangle of several modules', () => {
+    // b and c import each other, and a and b: one component, but c does not import a.
+    const imports: Record<string, string[]> = { a: ['b'], b: ['a', 'c'], c: ['b'] };
+    const dir = tree(
+      Object.fromEntries(
+        Object.entries(imports).map(([name, targets]) => [
+          `supervisor/${name}.ts`,
+          `${targets.map((target) => `import { ${target} } from './${target}.js';`).join('\n')}\nexport const ${name} = () => [${targets.join(', ')}];\n`,
+        ]),
+      ),
+    );
+    const run = check(dir);
+    assert.equal(run.code, 1);
+    const line = /import cycle: (.*)/.exec(run.stderr)?.[1] ?? '';
+    const chain = line.split(' -> ').map((file) => /supervisor\/(\w+)\.ts/.exec(file)?.[1] ?? file);
+    assert.ok(chain.length >= 3 && chain[0] === chain.at(-1), line);
+    for (let index = 0; index + 1 < chain.length; index++) {
+      const [from, to] = [chain[index] ?? '', chain[index + 1] ?? ''];
+      assert.ok(imports[from]?.includes(to), `${from} does not import ${to}, yet the message says so: ${line}`);
+    }
+  });
+
   it('fails on a folder that has no place among the layers', () => {
     const run = check(tree({ 'misc/thing.ts': 'export const t = 1;\n' }));
     assert.equal(run.code, 1);

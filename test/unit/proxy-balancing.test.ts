@@ -94,7 +94,9 @@ describe('tcp proxy', () => {
     let drained = false;
     const draining = proxy.drain(target, 5000)?.then(() => (drained = true));
     assert.ok(draining !== undefined);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A few turns of the event loop, not the clock: a drain that ignored the open connection
+    // would have settled by then.
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(drained, false, 'still serving a connection');
     socket.destroy();
     await draining;

@@ -1,5 +1,5 @@
 // `procodile exec`/`run` and `console`: run a one-off command in the application's root and
-// global environment, handing the terminal over to it (Procodile 2.7, D2, D9, Q1, Q15).
+// global environment, handing the terminal over to it (as in Procodile, D2, D9, Q1, Q15).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { ProcodileError } from '../../errors.js';
@@ -66,7 +66,7 @@ function runConsole(ctx: CommandContext): Promise<number> {
 
 async function runInApp(ctx: CommandContext, words: string): Promise<number> {
   const prefix = ctx.app.execPrefix;
-  // With a prefix an empty command still runs the prefix alone (Procodile 2.7 exec, step 1).
+  // With a prefix an empty command still runs the prefix alone (as in Procodile).
   const command = prefix !== undefined && prefix !== '' ? `${prefix} ${words}` : words;
   if (command.trim() === '') {
     throw new ProcodileError(

@@ -31,7 +31,7 @@ async function runRestart(ctx: CommandContext<typeof OPTIONS>): Promise<number> 
   if (reply.changes.length === 0) {
     if (jobs.length > 0) term.out(`Reloaded schedule for ${jobs.join(', ')}.`);
     else {
-      // The line and exit status are Procodile's (Procodile 2.7); an instance selector that matches
+      // The line and exit status are Procodile's; an instance selector that matches
       // nothing running (`web.9`) is most likely a typo, so say so beside it.
       term.out('There are no processes to restart.');
       const instances = (names ?? []).filter((n) => n.includes('.'));

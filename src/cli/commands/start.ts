@@ -198,7 +198,7 @@ const runStart = async (ctx: StartContext): Promise<number> => {
   const { app, options: given, term } = ctx;
   const names = processNames(ctx);
   const isDaemon = ctx.env[DAEMON_MARKER] === '1';
-  // A process removed from the Procfile but still running gets its own explanation (Procodile 2.4).
+  // A process removed from the Procfile but still running gets its own explanation (as in Procodile).
   const removed = names === undefined || isDaemon ? [] : removedButRunning(await fetchStatus(app, 0), app);
   validateProcessNames(app, names, removed);
   const foreground = given.foreground || given.dev;

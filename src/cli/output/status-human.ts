@@ -1,4 +1,4 @@
-// The human `status` view (Procodile 12.1), in local time (D10, Q12).
+// The human `status` view (as in Procodile), in local time (D10, Q12).
 import type { InstanceJson, ProcessJson, StatusMessage, StatusReply } from '../../control/protocol.js';
 import type { Colors } from '../terminal.js';
 
