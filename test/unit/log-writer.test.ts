@@ -55,7 +55,7 @@ function readRotated(path: string): { name: string; text: string }[] {
 }
 
 /** A deterministic sequence of piece sizes, so a failure can be replayed. */
-function* pieceSizes(seed: number): Generator<number> {
+function* pieceSizes(seed: number): Generator<number, never> {
   let x = seed;
   for (;;) {
     x = (x * 1103515245 + 12345) % 2147483648;
@@ -73,7 +73,7 @@ describe('log writer', () => {
     const count = 120;
     // Lines of 10 bytes; every piece cuts somewhere else, so lines cross reads and the size limit mid-line.
     const text = (prefix: string): string => Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(8, '0')}\n`).join('');
-    const streams: [Socket, string, Generator<number>][] = [
+    const streams: [Socket, string, Generator<number, never>][] = [
       [a, text('A'), pieceSizes(7)],
       [b, text('B'), pieceSizes(11)],
     ];
@@ -82,7 +82,7 @@ describe('log writer', () => {
       for (const [i, [socket, all, sizes]] of streams.entries()) {
         const from = offsets[i]!;
         if (from >= all.length) continue;
-        offsets[i] = Math.min(all.length, from + sizes.next().value!);
+        offsets[i] = Math.min(all.length, from + (sizes.next().value as number));
         await send(socket, all.slice(from, offsets[i]));
       }
     }
