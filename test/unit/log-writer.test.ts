@@ -82,7 +82,7 @@ describe('log writer', () => {
       for (const [i, [socket, all, sizes]] of streams.entries()) {
         const from = offsets[i]!;
         if (from >= all.length) continue;
-        offsets[i] = Math.min(all.length, from + (sizes.next().value as number));
+        offsets[i] = Math.min(all.length, from + sizes.next().value);
         await send(socket, all.slice(from, offsets[i]));
       }
     }
