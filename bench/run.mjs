@@ -116,7 +116,7 @@ async function phaseHundred(peers) {
 }
 
 async function phaseLogs() {
-  const modes = ['direct-file', 'background', 'background-rotating', 'background-direct', 'direct-pipe', 'node-pipe', 'foreground'];
+  const modes = ['direct-file', 'background', 'background-rotating', 'background-direct', 'socket-relay', 'direct-pipe', 'node-pipe', 'foreground'];
   const out = {};
   for (let r = 0; r < cfg.log_runs; r++) {
     for (const mode of modes) {
@@ -266,6 +266,7 @@ async function main() {
   ratios.log_background_vs_direct = ratio(lg.background?.lines_per_s, lg.direct_file?.lines_per_s);
   ratios.log_background_rotating_vs_direct = ratio(lg.background_rotating?.lines_per_s, lg.direct_file?.lines_per_s);
   ratios.log_background_direct_vs_direct = ratio(lg.background_direct?.lines_per_s, lg.direct_file?.lines_per_s);
+  ratios.log_socket_relay_vs_direct = ratio(lg.socket_relay?.lines_per_s, lg.direct_file?.lines_per_s);
   ratios.log_foreground_vs_pipe = ratio(lg.foreground?.lines_per_s, lg.direct_pipe?.lines_per_s);
   ratios.log_node_pipe_vs_pipe = ratio(lg.node_pipe?.lines_per_s, lg.direct_pipe?.lines_per_s);
   ratios.log_foreground_vs_node_pipe = ratio(lg.foreground?.lines_per_s, lg.node_pipe?.lines_per_s);

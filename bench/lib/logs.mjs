@@ -5,6 +5,9 @@
 //   background-rotating  the same with log_max_size: 2M, log_keep: 1000, so the run crosses
 //                 ~10 rotations; the rotated files are read back in order and checked as one
 //   background-direct    log_keep: 0, the instance's stdout is ROOT/gen.log itself
+//   socket-relay  gen's stdout is a unix socket connection to a bare Node process that writes
+//                 every chunk it reads to the file (no lines, no rotation): the bound of any
+//                 Node log writer on a socket
 //   direct-pipe   gen | cat > file                    (baseline for foreground)
 //   node-pipe     node (spawns gen, pipes its stdout through untouched) | cat > file
 //                 (the bound of any Node supervisor reading its children's pipes)
@@ -14,6 +17,7 @@
 // and reordered lines.
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv, isAlive, onCleanup, readPidFile, removeDir, shortTmp, sleep, wallMs, waitFor, procodileCommand } from './util.mjs';
@@ -189,12 +193,37 @@ export async function logRun(mode, { cli, lines, chunk, timeoutMs = 120_000 }) {
       await Promise.all([p.exited, c.exited]);
       return await finish(dir, out, done, lines, false);
     }
+    if (mode === 'socket-relay' || mode.startsWith('socket-relay=')) {
+      const out = join(dir, 'out.log');
+      const sock = join(dir, 'relay.sock');
+      const relay = `const fs = require('node:fs'); const fd = fs.openSync(process.argv[2], 'a');
+        require('node:net').createServer((s) => s.on('data', (c) => { let o = 0; while (o < c.length) o += fs.writeSync(fd, c, o); }))
+          .listen(process.argv[1], () => process.stdout.write('ready\\n'));`;
+      // socket-relay=PROGRAM: another relay (args SOCKET OUT, prints a line once listening).
+      const other = mode.slice('socket-relay='.length);
+      const r = other ? spawnTracked(other, [sock, out], ['ignore', 'pipe', 'inherit']) : spawnTracked(NODE, ['-e', relay, sock, out], ['ignore', 'pipe', 'inherit']);
+      await new Promise((resolve) => r.child.stdout.once('data', resolve));
+      const socket = await new Promise((resolve, reject) => {
+        const s = connect(sock, () => resolve(s));
+        s.once('error', reject);
+      });
+      const g = spawnTracked(NODE, genArgs, ['ignore', socket, 'inherit']);
+      socket.destroy();
+      await waitFor(() => fileSize(out) >= expected, { timeoutMs, what: 'relayed output' });
+      const done = wallMs();
+      await waitFor(statReady, { timeoutMs: 10_000 });
+      g.child.kill('SIGTERM');
+      r.child.kill('SIGTERM');
+      await Promise.all([g.exited, r.exited]);
+      return await finish(dir, out, done, lines, false);
+    }
     // procodile modes: the generator is the only process of the app
     writeFileSync(join(dir, 'Procfile'), `gen: ${NODE} ${genArgs.join(' ')}\n`);
     const options = { 'background-rotating': 'log_max_size: 2M\nlog_keep: 1000\n', 'background-direct': 'log_keep: 0\n' }[mode];
     if (options !== undefined) writeFileSync(join(dir, 'Procfile.options'), options);
     if (mode === 'background' || mode === 'background-rotating' || mode === 'background-direct') {
-      const rotated = mode === 'background-rotating';
+      // Read as rotated files in every mode: a long run (BENCH_LOG_LINES) also rotates at the default 50 MB.
+      const rotated = true;
       const out = join(dir, 'gen.log');
       const start = spawnTracked(...procodileCommand(cli, ['start', '-r', dir]), ['ignore', 'ignore', 'inherit']);
       const stopAll = onCleanup(() => stopDaemon(cli, dir));

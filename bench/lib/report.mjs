@@ -113,7 +113,7 @@ export function printReport(res, out = process.stdout) {
   if (rows.length > 1) out.write(`\n${table(rows)}\n`);
   if (m.logs && Object.keys(m.logs).length > 0) {
     const lr = [['log throughput', 'lines/s median [min-max]', 'ms median', 'lost', 'torn', 'reordered', 'dup', 'vs baseline']];
-    const base = { background: 'log_background_vs_direct', background_rotating: 'log_background_rotating_vs_direct', background_direct: 'log_background_direct_vs_direct', node_pipe: 'log_node_pipe_vs_pipe', foreground: 'log_foreground_vs_pipe' };
+    const base = { background: 'log_background_vs_direct', background_rotating: 'log_background_rotating_vs_direct', background_direct: 'log_background_direct_vs_direct', socket_relay: 'log_socket_relay_vs_direct', node_pipe: 'log_node_pipe_vs_pipe', foreground: 'log_foreground_vs_pipe' };
     for (const [mode, x] of Object.entries(m.logs)) {
       if (!x) continue;
       lr.push([mode, cell(x.lines_per_s, 'lines/s'), fmtNum(x.ms?.median, 'ms'), x.integrity.lost, x.integrity.torn, x.integrity.reordered, x.integrity.duplicated, base[mode] ? rcell(r[base[mode]]) : '']);

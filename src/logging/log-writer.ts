@@ -5,7 +5,7 @@
 // holds its output descriptor for life, so only the reader of that descriptor can move
 // output to a new file, and if that reader were the supervisor, a supervisor crash would
 // cost the application its output or its life.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, Socket, type Server, type SocketConstructorOpts } from 'node:net';
 import { isAbsolute } from 'node:path';
 import type { LogRotation } from '../config/types.js';
 import { RotatingLog } from './rotating-log.js';
@@ -17,6 +17,14 @@ export interface StreamHeader {
 }
 
 const MAX_HEADER = 8 * 1024;
+const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
+/**
+ * Every connection reads into this one buffer, and each read is written out before the next
+ * one starts (the callback is synchronous), so reads cost no allocation and the writer's memory
+ * does not grow with its connections. A unix socket rarely holds more than ~200 KB unread.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 /** A line longer than this is written in pieces rather than held without bound. */
 const MAX_PARTIAL_LINE = 1024 * 1024;
 /** A line without its end (a prompt, a progress bar) is written once the instance pauses. */
@@ -53,6 +61,32 @@ export interface LogWriterOptions {
   onClosing?: () => void;
 }
 
+/**
+ * The accepted connection, reading into READ_BUFFER and handing each read to `receive`.
+ * Node offers `onread` (reads into a caller's buffer, no Readable stream in between) only to
+ * sockets it creates around a handle, not to those a server accepts, so the accepted
+ * connection's handle is moved into such a socket before anything is read (the server
+ * accepts paused). Should Node's internals ever differ, the accepted socket is read as usual.
+ */
+function readIntoShared(accepted: Socket, receive: (chunk: Buffer) => boolean): Socket {
+  const holder = accepted as unknown as { _handle?: object | null };
+  const handle = holder._handle;
+  if (typeof handle !== 'object' || handle === null) {
+    accepted.on('data', receive);
+    accepted.resume();
+    return accepted;
+  }
+  holder._handle = null;
+  const socket = new Socket({
+    handle,
+    readable: true,
+    writable: true,
+    onread: { buffer: READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => receive(Buffer.from(buffer.buffer, buffer.byteOffset, bytes)) },
+  } as SocketConstructorOpts);
+  socket.resume();
+  return socket;
+}
+
 export class LogWriter {
   readonly #logs = new Map<string, RotatingLog>();
   readonly #connections = new Set<Socket>();
@@ -63,7 +97,8 @@ export class LogWriter {
 
   constructor(options: LogWriterOptions) {
     this.#options = options;
-    this.#server = createServer({ pauseOnConnect: false }, (socket) => this.#accept(socket));
+    // Paused, so that no byte is read before readIntoShared takes the connection over.
+    this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
     this.#armIdle(FIRST_CONNECTION_MS);
   }
 
@@ -95,22 +130,21 @@ export class LogWriter {
     this.#idleTimer = setTimeout(() => void this.#shutDown(), delayMs);
   }
 
-  #accept(socket: Socket): void {
+  #accept(accepted: Socket): void {
     if (this.#closing) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
     clearTimeout(this.#idleTimer);
-    this.#connections.add(socket);
     let header: Buffer = Buffer.alloc(0);
     let log: RotatingLog | undefined;
-    let partial: Buffer = Buffer.alloc(0);
+    let partial: Buffer = EMPTY;
     let lastData = 0;
     let partialTimer: NodeJS.Timeout | undefined;
 
     const flushPartial = (): void => {
       if (log !== undefined && partial.length > 0) log.append(partial);
-      partial = Buffer.alloc(0);
+      partial = EMPTY;
     };
     const schedulePartial = (): void => {
       if (partialTimer !== undefined) return;
@@ -124,50 +158,54 @@ export class LogWriter {
         }
       }, PARTIAL_LINE_DELAY_MS);
     };
+    // Work per chunk, not per line: everything up to the chunk's last newline goes out in one
+    // write (with the line begun by the chunk before), and only the unfinished tail is kept.
+    // `chunk` may be the shared read buffer: whatever outlives this call is copied.
     const take = (chunk: Buffer): void => {
-      const data = partial.length === 0 ? chunk : Buffer.concat([partial, chunk]);
-      const lastNewline = data.lastIndexOf(0x0a);
+      const lastNewline = chunk.lastIndexOf(NEWLINE);
       if (lastNewline === -1) {
-        partial = data;
+        partial = partial.length === 0 ? Buffer.from(chunk) : Buffer.concat([partial, chunk]);
         if (partial.length > MAX_PARTIAL_LINE) flushPartial();
       } else {
-        log?.append(lastNewline === data.length - 1 ? data : data.subarray(0, lastNewline + 1));
-        partial = lastNewline === data.length - 1 ? Buffer.alloc(0) : Buffer.from(data.subarray(lastNewline + 1));
+        log?.append(chunk.subarray(0, lastNewline + 1), partial);
+        partial = lastNewline === chunk.length - 1 ? EMPTY : Buffer.from(chunk.subarray(lastNewline + 1));
       }
       if (partial.length > 0) {
         lastData = Date.now();
         schedulePartial();
       }
     };
-
-    socket.on('data', (chunk: Buffer) => {
+    const receive = (chunk: Buffer): boolean => {
       if (log !== undefined) {
         take(chunk);
-        return;
+        return true;
       }
       header = Buffer.concat([header, chunk]);
-      const end = header.indexOf(0x0a);
+      const end = header.indexOf(NEWLINE);
       if (end === -1) {
         if (header.length > MAX_HEADER) socket.destroy();
-        return;
+        return true;
       }
       const parsed = parseHeader(header.subarray(0, end).toString('utf8'));
       if (parsed === undefined) {
         this.#options.report('Refused a log connection with a malformed header');
         socket.destroy();
-        return;
+        return false;
       }
       try {
         log = this.logFor(parsed);
       } catch (error) {
         this.#options.report(`Cannot open ${parsed.path}: ${(error as Error).message}`);
         socket.destroy();
-        return;
+        return false;
       }
       const rest = header.subarray(end + 1);
       header = Buffer.alloc(0);
       if (rest.length > 0) take(rest);
-    });
+      return true;
+    };
+    const socket = readIntoShared(accepted, receive);
+    this.#connections.add(socket);
     const finish = (): void => {
       if (!this.#connections.delete(socket)) return;
       clearTimeout(partialTimer);

@@ -1,7 +1,7 @@
 // One log file written by the log writer: whole lines appended, and rotation by rename at a
 // line boundary (LOG -> LOG.1 -> ... -> LOG.keep), optionally gzipped, so that no line is
 // lost, torn or written twice at a rotation (README.md, "Logs").
-import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { createExclusive, openForAppend } from '../runtime/safe-files.js';
 import { ensureRuntimeDirectory } from '../runtime/trusted-directories.js';
 
 const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
 
 /** The name of the n-th rotated file (1 is the newest). */
 export function rotatedName(path: string, n: number, compressed: boolean): string {
@@ -61,15 +62,27 @@ export class RotatingLog {
   }
 
   /**
-   * Appends `data`, rotating first whenever the next whole line would take the file past its
+   * Appends `before` then `data` (the start of a line a previous read left, then the reads's
+   * whole lines), rotating first whenever the next whole line would take the file past its
    * size. A single line longer than the limit is still written whole, into a file of its own.
    */
-  append(data: Buffer): void {
+  append(data: Buffer, before: Buffer = EMPTY): void {
     const { maxSize, keep } = this.#settings;
+    const total = before.length + data.length;
+    // The usual case: it all fits, and goes out in one system call without being copied.
+    if (keep === 0 || total <= maxSize - this.#size) {
+      this.#writeAll(before.length === 0 ? [data] : [before, data], total);
+      return;
+    }
+    this.#appendRotating(before.length === 0 ? data : Buffer.concat([before, data], total));
+  }
+
+  #appendRotating(data: Buffer): void {
+    const { maxSize } = this.#settings;
     let offset = 0;
     while (offset < data.length) {
       const remaining = data.length - offset;
-      if (keep === 0 || remaining <= maxSize - this.#size) break;
+      if (remaining <= maxSize - this.#size) break;
       const room = maxSize - this.#size;
       const lastFitting = room > 0 ? data.lastIndexOf(NEWLINE, offset + room - 1) : -1;
       const cut = lastFitting >= offset ? lastFitting : -1;
@@ -84,6 +97,27 @@ export class RotatingLog {
       offset = this.#write(data, offset, end + 1);
     }
     if (offset < data.length) this.#write(data, offset, data.length);
+  }
+
+  /** Writes the pieces with one writev; a short or failed write goes on piece by piece. */
+  #writeAll(pieces: Buffer[], total: number): void {
+    let written = 0;
+    try {
+      written = writevSync(this.#fd, pieces);
+    } catch {
+      // #write below tries again, and reports and counts what cannot be written.
+    }
+    if (written === total) {
+      this.#wrote(total, pieces[pieces.length - 1]!);
+      return;
+    }
+    let skip = written;
+    for (const piece of pieces) {
+      const from = Math.min(skip, piece.length);
+      skip -= from;
+      if (from > 0) this.#wrote(from, piece.subarray(0, from));
+      if (from < piece.length) this.#write(piece, from, piece.length);
+    }
   }
 
   close(): Promise<void> {
@@ -102,29 +136,34 @@ export class RotatingLog {
       if (this.#droppedBytes === to - offset) this.#onProblem(`Cannot write ${this.path}: ${(error as Error).message}; dropping output until it works again`);
       return to;
     }
-    if (to > from) {
-      this.#size += to - from;
-      this.#endsWithNewline = data[to - 1] === NEWLINE;
-    }
+    if (to > from) this.#wrote(to - from, data.subarray(from, to));
+    return to;
+  }
+
+  /** Accounts for `bytes` written, `written` ending with the last of them. */
+  #wrote(bytes: number, written: Buffer): void {
+    this.#size += bytes;
+    this.#endsWithNewline = written[written.length - 1] === NEWLINE;
     if (this.#droppedBytes > 0) {
       const dropped = this.#droppedBytes;
       this.#droppedBytes = 0;
       this.#onProblem(`Writing ${this.path} works again; ${dropped} bytes of output were dropped`);
     }
-    return to;
   }
+
 
   /** False when a rotation cannot happen now (a failed rename). */
   #rotate(): boolean {
     const { keep, compress } = this.#settings;
     try {
       // Only the rotated files that exist are moved: a large log_keep costs nothing extra.
-      const present = new Set(readdirSync(dirname(this.path)));
-      const has = (n: number, gz: boolean): boolean => present.has(basename(rotatedName(this.path, n, gz)));
-      for (const gz of [false, true]) if (has(keep, gz)) removeQuietly(rotatedName(this.path, keep, gz));
-      for (let n = keep - 1; n >= 1; n--) {
+      const present = this.#rotatedPresent();
+      for (const gz of [false, true]) if (present.has(rotatedName('', keep, gz))) removeQuietly(rotatedName(this.path, keep, gz));
+      // Highest first, and only the numbers found (a listing, not keep look-ups per rotation).
+      const numbers = [...new Set([...present].map((suffix) => Number.parseInt(suffix.slice(1), 10)))].filter((n) => n < keep).sort((a, b) => b - a);
+      for (const n of numbers) {
         for (const gz of [false, true]) {
-          if (has(n, gz)) renameIfPresent(rotatedName(this.path, n, gz), rotatedName(this.path, n + 1, gz));
+          if (present.has(rotatedName('', n, gz))) renameIfPresent(rotatedName(this.path, n, gz), rotatedName(this.path, n + 1, gz));
         }
       }
       // rename() moves the name, never a link's target, and our descriptor follows the file.
@@ -149,6 +188,18 @@ export class RotatingLog {
       this.#compressing = this.#compressing.then(() => this.#gzip(rotation));
     }
     return true;
+  }
+
+  /** The suffixes (".3", ".3.gz") of this log's rotated files in its directory. */
+  #rotatedPresent(): Set<string> {
+    const base = basename(this.path);
+    const found = new Set<string>();
+    for (const name of readdirSync(dirname(this.path))) {
+      if (name.length <= base.length || !name.startsWith(base)) continue;
+      const suffix = name.slice(base.length);
+      if (/^\.[1-9]\d*(\.gz)?$/.test(suffix)) found.add(suffix);
+    }
+    return found;
   }
 
   /**
