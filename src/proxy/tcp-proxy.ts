@@ -5,6 +5,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { ProcessDefinition } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
+import { openFilesLimit } from '../proc/descriptor-limit.js';
 
 export interface ProxyTarget {
   description: string;
@@ -19,7 +20,24 @@ export interface ProxyHost {
   onBindFailed(processName: string, address: string, message: string): void;
   onBindSucceeded(processName: string): void;
   random?: () => number;
+  /** The descriptor limit to share with the rest of the supervisor (default: this process's). */
+  openFilesLimit?: number;
 }
+
+/**
+ * How many client connections the proxy holds at once, across all its listeners. Each costs
+ * two descriptors (client and instance). Without a bound, a flood of connections from the
+ * network would take every descriptor the supervisor has, and with them its control socket,
+ * its log streams and every respawn; a quarter of the limit, at least 128, is kept for those.
+ */
+export function proxyConnectionLimit(openFiles: number | undefined): number {
+  if (openFiles === undefined) return Number.POSITIVE_INFINITY;
+  const reserve = Math.max(128, Math.floor(openFiles / 4));
+  return Math.max(1, Math.floor((openFiles - reserve) / 2));
+}
+
+/** At most one "refused" line per this long in procodile.log, however hard the flood. */
+const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 interface Listener {
   address: string;
@@ -41,9 +59,14 @@ export class TcpProxy {
   /** Open connections per instance (description:port). */
   readonly #open = new Map<string, number>();
   readonly #drains = new Map<string, Drain[]>();
+  readonly #maxClients: number;
+  #clients = 0;
+  #refused = 0;
+  #refusedLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(host: ProxyHost) {
     this.#host = host;
+    this.#maxClients = proxyConnectionLimit(host.openFilesLimit ?? openFilesLimit());
   }
 
   #log(message: string): void {
@@ -105,8 +128,18 @@ export class TcpProxy {
   }
 
   #handle(name: string, client: Socket): void {
+    if (this.#clients >= this.#maxClients) {
+      client.on('error', () => undefined);
+      client.destroy();
+      this.#noteRefused(name);
+      return;
+    }
+    this.#clients += 1;
     this.#sockets.add(client);
-    client.on('close', () => this.#sockets.delete(client));
+    client.on('close', () => {
+      this.#clients -= 1;
+      this.#sockets.delete(client);
+    });
     client.on('error', () => client.destroy());
     // Nothing is read from the client until an instance accepted: what it sends meanwhile
     // stays buffered, so a refused attempt can be retried elsewhere without losing a byte.
@@ -158,6 +191,17 @@ export class TcpProxy {
       upstream.pipe(client);
       client.resume();
     });
+  }
+
+  #noteRefused(name: string): void {
+    this.#refused += 1;
+    const now = Date.now();
+    if (now - this.#refusedLoggedAt < REFUSED_LOG_INTERVAL_MS) return;
+    this.#refusedLoggedAt = now;
+    this.#log(
+      `Refused ${this.#refused} connection(s) to ${name}: ${this.#maxClients} are open, the most this supervisor's descriptor limit allows`,
+    );
+    this.#refused = 0;
   }
 
   #count(key: string, delta: number): void {

@@ -1,9 +1,10 @@
 // The TCP proxy in front of a process's instances (Procodile 11).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import { makeApp, waitFor, type TestApp } from '../helpers/app.js';
-import { cli, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
+import { CLI, makeApp, waitFor, type TestApp } from '../helpers/app.js';
+import { cli, instancesOf, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
 import { freePort, readAll } from '../helpers/tcp.js';
 
 let apps: TestApp[] = [];
@@ -13,6 +14,21 @@ afterEach(async () => {
 });
 
 
+
+/** What a server says first on a new connection ('' if it closes or stays silent for a second). */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (text: string): void => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.setTimeout(1000, () => done(''));
+    socket.once('data', (d: Buffer) => done(d.toString()));
+    socket.once('close', () => done(''));
+    socket.on('error', () => done(''));
+  });
+}
 
 const PONG = `node -e "require('net').createServer((s) => s.end('pong from ' + process.env.PROC_NAME)).listen(Number(process.env.PORT), '127.0.0.1')"`;
 
@@ -62,5 +78,52 @@ describe('TCP proxy', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('a flood of connections leaves the supervisor descriptors to answer and respawn with', async () => {
+    const proxyPort = await freePort();
+    // Every connection is kept open by the instance, as a slow client's would be.
+    const HOLD = `node -e "require('net').createServer((s) => s.write('hi')).listen(Number(process.env.PORT), '127.0.0.1')"`;
+    const a = makeApp({
+      Procfile: `web: ${HOLD}\nother: sleep 300\n`,
+      'Procfile.options': `processes:\n  web:\n    proxy_port: ${proxyPort}\n    proxy_address: 127.0.0.1\n`,
+    });
+    apps.push(a);
+    // A small descriptor limit stands for a large one and a larger flood.
+    const started = spawnSync('prlimit', ['--nofile=150:150', '--', process.execPath, CLI, 'start', '--proxy'], {
+      cwd: a.root,
+      encoding: 'utf8',
+    });
+    assert.equal(started.status, 0, started.stderr);
+    await waitForRunning(a, 'web', 1);
+    await waitFor(async () => (await greeting(proxyPort)) === 'hi' || undefined, 5000, 'the proxy answering');
+    const flood: Socket[] = [];
+    try {
+      let settled = 0;
+      for (let i = 0; i < 300; i++) {
+        const socket = connect(proxyPort, '127.0.0.1');
+        socket.on('connect', () => (settled += 1));
+        socket.on('error', () => (settled += 1));
+        flood.push(socket);
+      }
+      await waitFor(() => settled === 300, 10000, 'every flood connection made');
+      const before = instancesOf(await status(a), 'other')[0]?.pid;
+      assert.ok(typeof before === 'number');
+      process.kill(before, 'SIGKILL');
+      await waitFor(
+        async () => {
+          const other = instancesOf(await status(a), 'other')[0];
+          return other?.status === 'running' && other.pid !== before ? other : undefined;
+        },
+        10000,
+        'other.1 respawned while the flood holds its connections',
+      );
+      const log = await cli(a, ['log', '--supervisor', '-n', '200']);
+      assert.match(log.stdout, /Refused \d+ connection\(s\) to web: \d+ are open/);
+    } finally {
+      for (const socket of flood) socket.destroy();
+    }
+    await waitFor(async () => (await greeting(proxyPort)) === 'hi' || undefined, 5000, 'the proxy answering after the flood');
+    await stopAll(a);
   });
 });

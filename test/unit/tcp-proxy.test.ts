@@ -1,10 +1,11 @@
 // The TCP proxy on loopback: connections reach an instance, failures are logged, listeners
 // follow the configuration.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import type { Logger } from '../../src/logging/logger.js';
-import { TcpProxy, type ProxyTarget } from '../../src/proxy/tcp-proxy.js';
+import { parseOpenFilesLimit } from '../../src/proc/descriptor-limit.js';
+import { proxyConnectionLimit, TcpProxy, type ProxyTarget } from '../../src/proxy/tcp-proxy.js';
 import { waitFor } from '../helpers/app.js';
 import { definition } from '../helpers/fixtures.js';
 import { freePort, readAll } from '../helpers/tcp.js';
@@ -27,7 +28,7 @@ function echoServer(reply: string): Promise<{ port: number; server: Server }> {
 
 
 
-function setup(targets: Map<string, ProxyTarget[]>) {
+function setup(targets: Map<string, ProxyTarget[]>, openFilesLimit?: number) {
   const lines: string[] = [];
   const failures: string[] = [];
   const logger: Logger = { log: (_source, message) => lines.push(message) };
@@ -36,6 +37,7 @@ function setup(targets: Map<string, ProxyTarget[]>) {
     targets: (name) => targets.get(name) ?? [],
     onBindFailed: (name, address) => failures.push(`${name}@${address}`),
     onBindSucceeded: () => undefined,
+    ...(openFilesLimit === undefined ? {} : { openFilesLimit }),
   });
   cleanups.push(() => proxy.close());
   return { proxy, lines, failures };
@@ -77,5 +79,76 @@ describe('TcpProxy', () => {
     await proxy.sync([definition({ name: 'web', proxyPort: taken })]);
     assert.equal(proxy.listening('api'), undefined);
     assert.ok(lines.includes('Stopped proxy listener for api'));
+  });
+});
+
+describe('the proxy connection limit', () => {
+  it('is half of what is left of the descriptor limit after a reserve of a quarter, at least 128', () => {
+    assert.equal(proxyConnectionLimit(1024), (1024 - 256) / 2);
+    assert.equal(proxyConnectionLimit(200), 36);
+    assert.equal(proxyConnectionLimit(100), 1);
+    assert.equal(proxyConnectionLimit(undefined), Number.POSITIVE_INFINITY);
+  });
+
+  it('reads the soft limit from /proc/PID/limits', () => {
+    const limits = [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             63445                63445                processes ',
+      'Max open files            1024                 524288               files     ',
+    ].join('\n');
+    assert.equal(parseOpenFilesLimit(limits), 1024);
+    assert.equal(parseOpenFilesLimit(limits.replace('1024  ', 'unlimited')), undefined);
+    assert.equal(parseOpenFilesLimit('nothing here'), undefined);
+  });
+
+  it('refuses connections beyond the limit, says so once, and takes them again when some close', async () => {
+    // An instance that keeps every connection open until the test lets it go.
+    const held = new Set<Socket>();
+    const server = createServer((socket) => {
+      held.add(socket);
+      socket.write('hi');
+    });
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      }),
+    );
+    cleanups.push(() => new Promise((r) => {
+      for (const socket of held) socket.destroy();
+      server.close(() => r());
+    }));
+    const proxyPort = await freePort();
+    // 132 descriptors: 128 kept for the supervisor, room for two proxied connections.
+    const { proxy, lines } = setup(new Map([['web', [{ description: 'web.1', port }]]]), 132);
+    await proxy.sync([definition({ name: 'web', proxyPort, proxyAddress: '127.0.0.1' })]);
+    const open = (): Promise<{ socket: Socket; greeted: Promise<boolean> }> =>
+      new Promise((resolve) => {
+        const socket = connect(proxyPort, '127.0.0.1', () => {
+          const greeted = new Promise<boolean>((done) => {
+            socket.once('data', () => done(true));
+            socket.once('close', () => done(false));
+          });
+          resolve({ socket, greeted });
+        });
+        socket.on('error', () => undefined);
+      });
+    const first = await open();
+    const second = await open();
+    assert.equal(await first.greeted, true);
+    assert.equal(await second.greeted, true);
+    const third = await open();
+    const fourth = await open();
+    assert.equal(await third.greeted, false, 'a third connection is closed at once');
+    assert.equal(await fourth.greeted, false);
+    assert.equal(lines.filter((l) => l.startsWith('Refused 1 connection(s) to web: 2 are open')).length, 1, lines.join('\n'));
+    first.socket.destroy();
+    const again = await waitFor(async () => {
+      const next = await open();
+      if (await next.greeted) return next;
+      return undefined;
+    }, 3000, 'a connection taken again');
+    again.socket.destroy();
+    second.socket.destroy();
   });
 });
