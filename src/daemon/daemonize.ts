@@ -12,6 +12,7 @@ import { DEFAULT_LOG_ROTATION } from '../config/types.js';
 import { ProcodileError } from '../errors.js';
 import { openLogStream } from '../logging/log-stream.js';
 import { logWriterSocketPath } from '../logging/log-writer-paths.js';
+import { readRecord } from '../runtime/adoption-record.js';
 import { openForAppend } from '../runtime/safe-files.js';
 import { ensureRuntimeDirectory } from '../runtime/trusted-directories.js';
 
@@ -35,6 +36,16 @@ const LITE_FLAGS = [
 
 /** The flags scripts/launcher.sh gives the supervisor it launches early (a test compares the two). */
 export const EARLY_DAEMON_FLAGS: readonly string[] = LITE_FLAGS;
+
+/**
+ * Whether the supervisor about to start runs the proxy by request: `--proxy`, or, unless
+ * `--no-proxy`, a previous supervisor's proxy that it will take over with the instances it
+ * adopts (README, "The TCP proxy"). Its Node flags depend on it.
+ */
+export function proxyRequested(given: { proxy: boolean; noProxy: boolean }, pidRoot: string): boolean {
+  if (given.proxy) return true;
+  return !given.noProxy && readRecord(pidRoot).run?.proxy === true;
+}
 
 export function daemonNodeFlags(app: Pick<AppConfig, 'proxy' | 'processes'>, proxyOption: boolean): string[] {
   // The proxy only listens for processes with a proxy_port.

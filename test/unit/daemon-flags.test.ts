@@ -1,9 +1,11 @@
 // The daemon's Node flags: lite mode saves memory, except where the proxy needs the speed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daemonNodeFlags, EARLY_DAEMON_FLAGS } from '../../src/daemon/daemonize.js';
+import { daemonNodeFlags, EARLY_DAEMON_FLAGS, proxyRequested } from '../../src/daemon/daemonize.js';
+import { writeRecord } from '../../src/runtime/adoption-record.js';
 import { REPO_ROOT } from '../helpers/app.js';
 import { definition } from '../helpers/fixtures.js';
 
@@ -31,5 +33,21 @@ describe('daemon node flags', () => {
     const flags = /setsid node (.*?) -- /.exec(line)?.[1]?.split(' ');
     assert.deepEqual(flags, [...EARLY_DAEMON_FLAGS]);
     assert.deepEqual(daemonNodeFlags({ processes: unproxied }, false), [...EARLY_DAEMON_FLAGS]);
+  });
+
+  it('counts a proxy the previous supervisor had as requested, unless --no-proxy says otherwise', () => {
+    const pidRoot = mkdtempSync(join(tmpdir(), 'pf-'));
+    try {
+      const none = { proxy: false, noProxy: false };
+      assert.equal(proxyRequested(none, pidRoot), false, 'no record');
+      assert.equal(proxyRequested({ proxy: true, noProxy: false }, pidRoot), true);
+      writeRecord(pidRoot, { instances: [], stoppingGroups: [], run: { proxy: true } });
+      assert.equal(proxyRequested(none, pidRoot), true, 'the record says the proxy was on');
+      assert.equal(proxyRequested({ proxy: false, noProxy: true }, pidRoot), false);
+      writeRecord(pidRoot, { instances: [], stoppingGroups: [], run: { proxy: false } });
+      assert.equal(proxyRequested(none, pidRoot), false);
+    } finally {
+      rmSync(pidRoot, { recursive: true, force: true });
+    }
   });
 });

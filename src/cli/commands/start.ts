@@ -4,7 +4,7 @@ import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { identifySupervisor, sendRequest } from '../../control/client.js';
 import type { StatusReply } from '../../control/protocol.js';
 import { detectSupervisor } from '../../daemon/detect.js';
-import { DAEMON_MARKER, daemonNodeFlags, openSupervisorLog, spawnDaemon } from '../../daemon/daemonize.js';
+import { DAEMON_MARKER, daemonNodeFlags, openSupervisorLog, proxyRequested, spawnDaemon } from '../../daemon/daemonize.js';
 import { isEarlyDaemon, usableEarlyDaemon, withoutEarlyLaunch } from '../../daemon/early-daemon.js';
 import { openOwnOutput } from '../../daemon/own-output.js';
 import { tidyPidDirectory } from '../../daemon/pid-directory.js';
@@ -121,11 +121,12 @@ async function firstStatus(app: StartContext['app'], pid: number): Promise<Statu
 async function startDaemon(ctx: StartContext): Promise<number> {
   const { app, term } = ctx;
   const proxyApp = ctx.options.noProxy ? { ...app, proxy: false } : app;
+  const proxyOption = proxyRequested(ctx.options, app.pidRoot);
   // The supervisor launched beside this command (scripts/launcher.sh), if it can be used.
-  const early = usableEarlyDaemon(ctx.env, app.user, daemonNodeFlags(proxyApp, ctx.options.proxy));
+  const early = usableEarlyDaemon(ctx.env, app.user, daemonNodeFlags(proxyApp, proxyOption));
   let pid: number;
   if (early === undefined) {
-    pid = await spawnDaemon(ctx.cliPath, ctx.argv, withoutEarlyLaunch(ctx.env), proxyApp, ctx.options.proxy);
+    pid = await spawnDaemon(ctx.cliPath, ctx.argv, withoutEarlyLaunch(ctx.env), proxyApp, proxyOption);
   } else {
     // The supervisor is booting already. The log is checked here all the same, so that a log
     // that cannot be written is this command's error, as before; the supervisor starts the log
