@@ -79,7 +79,8 @@ function sameRoot(a: string, b: string): boolean {
   }
 }
 
-function checkRoot(target: SupervisorTarget, identity: { root: string }): void {
+/** Refuses a supervisor that serves another root than the CLI's (two apps sharing one pid_root). */
+export function checkRoot(target: Pick<SupervisorTarget, 'root' | 'sockPath'>, identity: { root: string }): void {
   if (sameRoot(identity.root, target.root)) return;
   throw new ProcodileError(
     'WRONG_SUPERVISOR',
@@ -109,9 +110,9 @@ export async function sendRequest<C extends CommandName>(
  * Who the supervisor behind the socket is, after the same checks as any request. An older
  * procodile (or Procodile 2) does not know `identify`: its `status` says the same.
  */
-export async function identifySupervisor(target: SupervisorTarget): Promise<IdentifyReply> {
+export async function identifySupervisor(target: SupervisorTarget, deadlineMs?: number): Promise<IdentifyReply> {
   checkSupervisorTrust(target);
-  const identity = await whoIs(target, replyDeadlineMs(target, 'identify'), 'identify');
+  const identity = await whoIs(target, deadlineMs ?? replyDeadlineMs(target, 'identify'), 'identify');
   checkRoot(target, identity);
   return printableReply(identity);
 }
