@@ -144,6 +144,20 @@ describe('check and systemd', () => {
     assert.match(all.stdout, /conflict .*pid/i);
   });
 
+  it('reports a user: that does not exist, as every other command does', async () => {
+    const missing = 'pc-no-such-user';
+    const a = app({ Procfile: 'web: a\n', 'Procfile.options': `user: ${missing}\n` });
+    const check = await runCli(['check'], { cwd: a.root });
+    assert.equal(check.code, 1, check.stdout);
+    assert.match(check.stdout, new RegExp(`error +${a.root}: The user '${missing}' \\(the user option in ${a.root}/Procfile\\.options`));
+    const global = app({ 'procodile.yml': `- name: one\n  root: ${a.root}\n` });
+    const all = await runCli(['check', '--all'], { cwd: '/', env: { PROCODILE_CONFIG: global.path('procodile.yml') } });
+    assert.equal(all.code, 1, all.stdout);
+    assert.match(all.stdout, new RegExp(`error +one: The user '${missing}'`));
+    const status = await runCli(['status'], { cwd: a.root });
+    assert.match(status.stderr, new RegExp(`The user '${missing}'`), 'the message check gives is the one status gives');
+  });
+
   it('prints a unit for systemd in both modes', async () => {
     const a = app({ Procfile: 'web: a\n' });
     const simple = await runCli(['systemd', '--user'], { cwd: a.root, env: { PATH: '/nonexistent' } });
