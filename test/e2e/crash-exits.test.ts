@@ -51,6 +51,17 @@ describe('crash loops', () => {
     await stopAll(a);
   });
 
+  it('start --wait, which waits for readiness, exits non-zero naming a process that crash-loops too', async () => {
+    const a = app({
+      Procfile: "crash: sh -c 'sleep 0.2; exit 3'\nweb: sleep 300\n",
+      'Procfile.options': 'processes:\n  crash:\n    ready: tcp\n    allocate_port_from: 27100\n',
+    });
+    const start = await cli(a, ['start', '--wait']);
+    assert.equal(start.code, 1, `start --wait should fail:\n${start.stdout}\n${start.stderr}`);
+    assert.match(start.stderr, /crash\.1 (keeps crashing and waits to be respawned|has failed) \(exit status 3\)/);
+    await stopAll(a);
+  });
+
   it('shows backoff and the time of the next try in status', async () => {
     const a = app({
       Procfile: "crash: sh -c 'exit 1'\n",

@@ -188,8 +188,11 @@ async function startDaemon(ctx: StartContext): Promise<number> {
     return 1;
   }
   if (ctx.options.wait) {
-    renderIssues(status, term);
-    return waitUntilReady(ctx);
+    const ready = await waitUntilReady(ctx);
+    // An instance in a crash loop is not starting most of the time, so readiness alone would
+    // let `start --wait` succeed while it crashes: it is watched as a plain start watches.
+    const settled = await settleAfterStart(app, term, processNames(ctx));
+    return Math.max(ready, settled);
   }
   return settleAfterStart(app, term, processNames(ctx));
 }
