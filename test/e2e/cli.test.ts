@@ -138,6 +138,7 @@ describe('check and systemd', () => {
     const two = app({ Procfile: 'web: b\n', 'Procfile.options': 'pid_root: /tmp/pc-shared-pids\n' });
     const ok = await runCli(['check'], { cwd: one.root });
     assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, `ok      ${one.root}: 1 process\n`);
     const global = app({ 'procodile.yml': `- name: one\n  root: ${one.root}\n- name: two\n  root: ${two.root}\n` });
     const all = await runCli(['check', '--all'], { cwd: '/', env: { PROCODILE_CONFIG: global.path('procodile.yml') } });
     assert.equal(all.code, 1);

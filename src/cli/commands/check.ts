@@ -10,6 +10,8 @@ import { perlWarnings } from '../../supervisor/notify-receiver.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
 import { missingUser } from '../reexec-as-user.js';
 
+const processCount = (app: AppConfig): string => `${app.processes.length} process${app.processes.length === 1 ? '' : 'es'}`;
+
 /** `app`: the current application, when not checking every configured one. */
 function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>): number {
   const { term } = input;
@@ -27,7 +29,7 @@ function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>):
       const error = loaded.ok ? missingUser(loaded.value) : loaded.error;
       if (loaded.ok) configs.push(loaded.value);
       if (error === undefined && loaded.ok) {
-        term.out(`${term.color.green('ok')}      ${label}: ${loaded.value.processes.length} processes`);
+        term.out(`${term.color.green('ok')}      ${label}: ${processCount(loaded.value)}`);
       } else {
         problems += 1;
         term.out(`${term.color.red('error')}   ${label}: ${error?.message ?? ''}`);
@@ -37,7 +39,7 @@ function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>):
     configs.push(input.app);
     const error = missingUser(input.app);
     if (error === undefined) {
-      term.out(`${term.color.green('ok')}      ${input.app.root}: ${input.app.processes.length} processes`);
+      term.out(`${term.color.green('ok')}      ${input.app.root}: ${processCount(input.app)}`);
     } else {
       problems += 1;
       term.out(`${term.color.red('error')}   ${input.app.root}: ${error.message}`);
