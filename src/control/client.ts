@@ -1,9 +1,9 @@
 // The CLI's side of the control socket: one request, one reply, errors as ProcodileErrors.
 // Before a request goes out, the socket and the supervisor behind it must be trusted and must
 // serve the CLI's own application root; every reply is checked and made safe to print.
-import { realpathSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { sameRoot } from '../config/paths.js';
 import { ProcodileError } from '../errors.js';
 import { encodeRequest, type CommandName, type IdentifyReply, type Replies, type Requests } from './protocol.js';
 import { checkReply, printable, printableReply } from './reply.js';
@@ -68,15 +68,6 @@ export function replyDeadlineMs(target: SupervisorTarget, command: CommandName):
   );
   const release = target.releaseCommand === undefined ? 0 : 600;
   return (2 * REPLY_DEADLINE_S + longestStop + rolling + release) * 1000 + perInstance;
-}
-
-function sameRoot(a: string, b: string): boolean {
-  if (a === b || resolve(a) === resolve(b)) return true;
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
-  }
 }
 
 /** Refuses a supervisor that serves another root than the CLI's (two apps sharing one pid_root). */

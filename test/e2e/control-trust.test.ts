@@ -156,6 +156,20 @@ describe('whom the CLI talks to', () => {
     }
     const after = await status(one);
     assert.deepEqual(after.instances.worker?.map((i) => [i.pid, i.status]), [[worker!.pid, 'running']]);
+
+    // Once that supervisor has died, its record still says whose processes are left.
+    process.kill(supervisor, 'SIGKILL');
+    await waitFor(() => !isAlive(supervisor), 5000, 'the supervisor to die');
+    const theirs = new RegExp(`holds running processes of another application \\(${one.root}\\), not of ${two.root}: refusing`);
+    for (const command of [['start'], ['kill']]) {
+      const result = await cli(two, command);
+      assert.equal(result.code, 1, `${command.join(' ')}: ${result.stdout}`);
+      assert.match(result.stderr, theirs, command.join(' '));
+    }
+    assert.equal(isAlive(worker!.pid!), true, "the other application's worker was left alone");
+    const adopted = await cli(one, ['start']);
+    assert.equal(adopted.code, 0, adopted.stderr);
+    assert.deepEqual((await status(one)).instances.worker?.map((i) => i.pid), [worker!.pid]);
     await stopAll(one);
   });
 });

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { isAlive, isSameProcess, readProcStat } from '../../proc/liveness.js';
 import { signalGroup, signalPid } from '../../proc/process-group.js';
 import { runningLogWriter } from '../../logging/log-writer-paths.js';
-import { readRecord, recordPath } from '../../runtime/adoption-record.js';
+import { adoptableRecords, readRecord, recordPath } from '../../runtime/adoption-record.js';
 import { isRecordedProcess, ownedMembers } from '../../runtime/ownership.js';
 import { readPidFile } from '../../runtime/pid-files.js';
 import { isProcodileProcess } from '../../runtime/supervisor-lock.js';
 import { checkRoot, identifySupervisor } from '../../control/client.js';
 import { supervisorRootOf } from '../../daemon/find-supervisor.js';
-import { ProcodileError } from '../../errors.js';
+import { ProcodileError, processesOfAnotherRoot } from '../../errors.js';
+import { sameRoot } from '../../config/paths.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
 
 /** How long `kill` asks a supervisor whose title does not say its root; it may be stuck. */
@@ -43,6 +44,10 @@ async function runKill(ctx: CommandContext): Promise<number> {
   const supervisor = readPidFile(join(pidRoot, 'procodile.pid'));
   if (supervisor !== undefined && isAlive(supervisor) && isProcodileProcess(supervisor)) await checkSupervisorRoot(app, supervisor);
   const record = readRecord(pidRoot);
+  // With that supervisor dead, its record still says whose processes these are.
+  const theirRoot = record.root;
+  const alive = (): boolean => adoptableRecords(pidRoot).length > 0 || record.stoppingGroups.some((g) => ownedMembers(g).length > 0);
+  if (theirRoot !== undefined && !sameRoot(theirRoot, app.root) && alive()) throw processesOfAnotherRoot(pidRoot, theirRoot, app.root, 'kill them');
   const records = new Map(record.instances.map((r) => [`${r.process}.${r.id}.pid`, r]));
   const files = readdirSync(pidRoot).filter((f) => f.endsWith('.pid'));
   files.sort((a, b) => (a === 'procodile.pid' ? -1 : b === 'procodile.pid' ? 1 : a.localeCompare(b)));
