@@ -62,6 +62,16 @@ describe('crash loops', () => {
     await stopAll(a);
   });
 
+  it('start -p on a running supervisor names a process that cannot be started, and does not call it nothing to start', async () => {
+    const a = app({ Procfile: 'web: sleep 300\nmiss: ./no-such-program\n' });
+    await cli(a, ['start']);
+    const again = await cli(a, ['start', '-p', 'miss']);
+    assert.equal(again.code, 1, again.stdout);
+    assert.match(again.stderr, /Failed to start: miss/);
+    assert.doesNotMatch(again.stdout, /No processes to start/);
+    await stopAll(a);
+  });
+
   it('shows backoff and the time of the next try in status', async () => {
     const a = app({
       Procfile: "crash: sh -c 'exit 1'\n",
