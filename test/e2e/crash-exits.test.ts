@@ -41,6 +41,8 @@ describe('crash loops', () => {
     assert.match(log, /crash\.1 +\| Process has stopped \(exit status 3\), Respawning\.\.\./);
     assert.match(log, /crash\.1 +\| Process has stopped \(exit status 3\), 2 times in a row within 5s of starting; respawning in \d\.\ds/);
     assert.match(log, /segv\.1 +\| Process has stopped \(killed by SIGSEGV\), Respawning\.\.\./);
+    // The last run too, when it is given up on.
+    assert.match(log, /crash\.1 +\| Process has stopped \(exit status 3\); it has been respawned 2 times and keeps dying\./);
 
     const human = await cli(a, ['status']);
     assert.equal(human.code, 2, 'status exits 2 when it shows issues');
