@@ -38,6 +38,15 @@ describe('help and version', () => {
     }
   });
 
+  it('shows a command’s options with `help COMMAND` too, and refuses an unknown one', async () => {
+    const result = await runCli(['help', 'stop'], { cwd: '/' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, (await runCli(['stop', '--help'], { cwd: '/' })).stdout);
+    const unknown = await runCli(['help', 'stpo'], { cwd: '/' });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Invalid command `stpo'/);
+  });
+
   it('prints the version on stdout, so it can be piped', async () => {
     for (const flag of ['-v', '--version']) {
       const result = await runCli([flag], { cwd: '/' });
