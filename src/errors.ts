@@ -98,3 +98,16 @@ export class InternalError extends Error {
     Object.defineProperty(this, 'name', { value: 'InternalError', enumerable: false });
   }
 }
+
+/**
+ * The pid directory's record was written by the supervisor of another root, whose processes
+ * are still alive: two applications configured with one pid_root must not take over (or
+ * kill) each other's processes once that supervisor has died.
+ */
+export function processesOfAnotherRoot(pidRoot: string, theirRoot: string, ourRoot: string, refusing: string): ProcodileError {
+  return new ProcodileError(
+    'WRONG_SUPERVISOR',
+    `The pid directory ${pidRoot} holds running processes of another application (${theirRoot}), not of ${ourRoot}: ` +
+      `refusing to ${refusing}. Give each application its own pid_root in Procfile.options.`,
+  );
+}

@@ -14,13 +14,7 @@ export function reexecAsUser(config: AppConfig, term: Terminal, cliPath: string,
   const user = config.user;
   if (user === undefined) return undefined;
   const uid = uidOf(user);
-  if (uid === undefined) {
-    throw new ProcodileError(
-      'CONFIG_INVALID',
-      `The user ${quoted(user)} (the user option in ${config.optionsPath} or ${config.localOptionsPath}) does not exist on this machine. ` +
-        'Create it, or change the option to the user the application runs as.',
-    );
-  }
+  if (uid === undefined) throw unknownUser(config, user);
   const current = process.getuid?.();
   if (current === undefined || current === uid) return undefined;
   const command = ['procodile', ...argv].map(shellWord).join(' ');
@@ -40,6 +34,19 @@ export function reexecAsUser(config: AppConfig, term: Terminal, cliPath: string,
     throw new ProcodileError('COMMAND_INVALID', `Could not re-execute through sudo: ${result.error.message}`);
   }
   return result.status ?? 1;
+}
+
+/** The configured `user:` when it does not exist on this machine (`check` reports it too). */
+export function missingUser(config: AppConfig): ProcodileError | undefined {
+  return config.user !== undefined && uidOf(config.user) === undefined ? unknownUser(config, config.user) : undefined;
+}
+
+function unknownUser(config: AppConfig, user: string): ProcodileError {
+  return new ProcodileError(
+    'CONFIG_INVALID',
+    `The user ${quoted(user)} (the user option in ${config.optionsPath} or ${config.localOptionsPath}) does not exist on this machine. ` +
+      'Create it, or change the option to the user the application runs as.',
+  );
 }
 
 /** The uid of a user name: /etc/passwd first, then the system's user database (LDAP, ...). */

@@ -1,7 +1,7 @@
 // Path handling for configured paths: joined onto a base textually, because the application root
 // is used as given (D1) and neither symlinks nor `..` may be resolved.
-import { statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 
 /**
  * `path` made absolute against `base`: trailing slashes stripped, `.` segments and doubled
@@ -19,6 +19,16 @@ export function expandPath(path: string, base: string): string {
 export function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Two spellings of one application root: the same text, or the same directory once resolved. */
+export function sameRoot(a: string, b: string): boolean {
+  if (a === b || resolve(a) === resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
   } catch {
     return false;
   }

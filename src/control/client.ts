@@ -1,9 +1,9 @@
 // The CLI's side of the control socket: one request, one reply, errors as ProcodileErrors.
 // Before a request goes out, the socket and the supervisor behind it must be trusted and must
 // serve the CLI's own application root; every reply is checked and made safe to print.
-import { realpathSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { sameRoot } from '../config/paths.js';
 import { ProcodileError } from '../errors.js';
 import { encodeRequest, type CommandName, type IdentifyReply, type Replies, type Requests } from './protocol.js';
 import { checkReply, printable, printableReply } from './reply.js';
@@ -70,16 +70,8 @@ export function replyDeadlineMs(target: SupervisorTarget, command: CommandName):
   return (2 * REPLY_DEADLINE_S + longestStop + rolling + release) * 1000 + perInstance;
 }
 
-function sameRoot(a: string, b: string): boolean {
-  if (a === b || resolve(a) === resolve(b)) return true;
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
-  }
-}
-
-function checkRoot(target: SupervisorTarget, identity: { root: string }): void {
+/** Refuses a supervisor that serves another root than the CLI's (two apps sharing one pid_root). */
+export function checkRoot(target: Pick<SupervisorTarget, 'root' | 'sockPath'>, identity: { root: string }): void {
   if (sameRoot(identity.root, target.root)) return;
   throw new ProcodileError(
     'WRONG_SUPERVISOR',
@@ -109,9 +101,9 @@ export async function sendRequest<C extends CommandName>(
  * Who the supervisor behind the socket is, after the same checks as any request. An older
  * procodile (or Procodile 2) does not know `identify`: its `status` says the same.
  */
-export async function identifySupervisor(target: SupervisorTarget): Promise<IdentifyReply> {
+export async function identifySupervisor(target: SupervisorTarget, deadlineMs?: number): Promise<IdentifyReply> {
   checkSupervisorTrust(target);
-  const identity = await whoIs(target, replyDeadlineMs(target, 'identify'), 'identify');
+  const identity = await whoIs(target, deadlineMs ?? replyDeadlineMs(target, 'identify'), 'identify');
   checkRoot(target, identity);
   return printableReply(identity);
 }

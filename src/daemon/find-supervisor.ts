@@ -41,6 +41,18 @@ function lockDirectory(pid: string): string | undefined {
 }
 
 /**
+ * The root named in a live supervisor's process title (`[procodile] APP (ROOT)`), or undefined
+ * when the title cannot be read or is not whole (a long title is cut to the room the kernel
+ * gave the original command line). Roots are absolute, so the root starts at the first ` (/`.
+ */
+export function supervisorRootOf(pid: number): string | undefined {
+  const title = readTitle(String(pid))?.trimEnd();
+  if (title === undefined || !title.startsWith('[procodile] ') || !title.endsWith(')')) return undefined;
+  const start = title.indexOf(' (/');
+  return start === -1 ? undefined : title.slice(start + 2, -1);
+}
+
+/**
  * Supervisors whose process title (`[procodile] APP (ROOT)`, set by run-supervisor.ts) names
  * exactly this root, as given. Only another user's processes we cannot read are missed.
  */

@@ -5,9 +5,11 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/types.js';
 import { describeFsError } from '../config/yaml-file.js';
-import { ProcodileError, type Result, ok } from '../errors.js';
+import { ProcodileError, processesOfAnotherRoot, type Result, ok } from '../errors.js';
+import { sameRoot } from '../config/paths.js';
 import { isAlive } from '../proc/liveness.js';
 import { adoptableRecords, readRecord, recordPath } from '../runtime/adoption-record.js';
+import { ownedMembers } from '../runtime/ownership.js';
 import { readPidFile } from '../runtime/pid-files.js';
 import { heldBy, lockHolder } from '../runtime/supervisor-lock.js';
 
@@ -45,6 +47,10 @@ export function tidyPidDirectory(config: AppConfig, clean: boolean): Result<stri
   }
   const adoptable = new Set(adoptableRecords(pidRoot).map((r) => `${r.process}.${r.id}.pid`));
   const record = readRecord(pidRoot);
+  const stoppingAlive = record.stoppingGroups.some((g) => ownedMembers(g).length > 0);
+  if ((adoptable.size > 0 || stoppingAlive) && record.root !== undefined && !sameRoot(record.root, config.root)) {
+    return { ok: false, error: processesOfAnotherRoot(pidRoot, record.root, config.root, 'adopt them') };
+  }
   const recorded = new Set(record.instances.map((r) => `${r.process}.${r.id}.pid`));
   // The new supervisor finishes these stops; their pid files named processes on their way out.
   const stopping = new Set(record.stoppingGroups.map((g) => `${g.description}.pid`));

@@ -39,6 +39,8 @@ export interface RunMemory {
 
 /** The file's content. An older procodile wrote the bare list of instances. */
 export interface RecordFile {
+  /** The application root of the supervisor that wrote it: another root must not take its processes. */
+  root?: string;
   instances: InstanceRecord[];
   stoppingGroups: StoppingGroup[];
   run?: RunMemory;
@@ -63,7 +65,9 @@ export function readRecord(pidRoot: string): RecordFile {
   const instances: unknown = Array.isArray(parsed) ? parsed : field(parsed, 'instances');
   const groups = field(parsed, 'stoppingGroups');
   const run = runMemory(field(parsed, 'run'));
+  const root = field(parsed, 'root');
   return {
+    ...(typeof root === 'string' && root.startsWith('/') && !/[\u0000-\u001f]/.test(root) ? { root } : {}),
     instances: Array.isArray(instances) ? instances.filter(isInstanceRecord) : [],
     stoppingGroups: Array.isArray(groups) ? groups.filter(isStoppingGroup) : [],
     ...(run === undefined ? {} : { run }),

@@ -50,7 +50,7 @@ export function restoreSurvivors(table: ProcessTable, pidRoot: string, logger: L
  * The run options go with the instances only: once none is left (a clean `stop -s`), the
  * next start is a fresh one.
  */
-export function recordInstances(pidRoot: string, instances: Instance[], stoppingGroups: StoppingGroup[], run: RunMemory): void {
+export function recordInstances(pidRoot: string, root: string, instances: Instance[], stoppingGroups: StoppingGroup[], run: RunMemory): void {
   const records: InstanceRecord[] = [];
   for (const i of instances) {
     if (i.pid === undefined || i.state.name !== 'running') continue;
@@ -66,5 +66,5 @@ export function recordInstances(pidRoot: string, instances: Instance[], stopping
       respawns: i.respawns,
     });
   }
-  writeRecord(pidRoot, { instances: records, stoppingGroups, ...(records.length > 0 ? { run } : {}) });
+  writeRecord(pidRoot, { root, instances: records, stoppingGroups, ...(records.length > 0 ? { run } : {}) });
 }

@@ -362,7 +362,7 @@ export class Lifecycle {
       if (leftOut !== undefined) this.#log(instance, leftOut);
       this.#log(
         instance,
-        `Process has been respawned ${decision.respawns} times and keeps dying. It will not be respawned automatically any longer and will no longer be managed.`,
+        `Process has stopped (${how}); it has been respawned ${decision.respawns} times and keeps dying. It will not be respawned automatically any longer and will no longer be managed.`,
       );
       this.#giveUp(definition, instance, 'failed repeatedly and will not be respawned automatically');
       return;

@@ -478,7 +478,7 @@ export class Supervisor {
     try {
       const { proxy, envFile, portAllocations } = this.options;
       const run = { proxy, portAllocations, ...(envFile === undefined ? {} : { envFile }) };
-      recordInstances(this.config.pidRoot, this.table.allInstances(), this.lifecycle.stoppingGroups(), run);
+      recordInstances(this.config.pidRoot, this.config.root, this.table.allInstances(), this.lifecycle.stoppingGroups(), run);
     } catch (error) {
       this.#log(`Could not record instances for adoption: ${(error as Error).message}`);
     }

@@ -38,6 +38,15 @@ describe('help and version', () => {
     }
   });
 
+  it('shows a command’s options with `help COMMAND` too, and refuses an unknown one', async () => {
+    const result = await runCli(['help', 'stop'], { cwd: '/' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, (await runCli(['stop', '--help'], { cwd: '/' })).stdout);
+    const unknown = await runCli(['help', 'stpo'], { cwd: '/' });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Invalid command `stpo'/);
+  });
+
   it('prints the version on stdout, so it can be piped', async () => {
     for (const flag of ['-v', '--version']) {
       const result = await runCli([flag], { cwd: '/' });
@@ -138,10 +147,25 @@ describe('check and systemd', () => {
     const two = app({ Procfile: 'web: b\n', 'Procfile.options': 'pid_root: /tmp/pc-shared-pids\n' });
     const ok = await runCli(['check'], { cwd: one.root });
     assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, `ok      ${one.root}: 1 process\n`);
     const global = app({ 'procodile.yml': `- name: one\n  root: ${one.root}\n- name: two\n  root: ${two.root}\n` });
     const all = await runCli(['check', '--all'], { cwd: '/', env: { PROCODILE_CONFIG: global.path('procodile.yml') } });
     assert.equal(all.code, 1);
     assert.match(all.stdout, /conflict .*pid/i);
+  });
+
+  it('reports a user: that does not exist, as every other command does', async () => {
+    const missing = 'pc-no-such-user';
+    const a = app({ Procfile: 'web: a\n', 'Procfile.options': `user: ${missing}\n` });
+    const check = await runCli(['check'], { cwd: a.root });
+    assert.equal(check.code, 1, check.stdout);
+    assert.match(check.stdout, new RegExp(`error +${a.root}: The user '${missing}' \\(the user option in ${a.root}/Procfile\\.options`));
+    const global = app({ 'procodile.yml': `- name: one\n  root: ${a.root}\n` });
+    const all = await runCli(['check', '--all'], { cwd: '/', env: { PROCODILE_CONFIG: global.path('procodile.yml') } });
+    assert.equal(all.code, 1, all.stdout);
+    assert.match(all.stdout, new RegExp(`error +one: The user '${missing}'`));
+    const status = await runCli(['status'], { cwd: a.root });
+    assert.match(status.stderr, new RegExp(`The user '${missing}'`), 'the message check gives is the one status gives');
   });
 
   it('prints a unit for systemd in both modes', async () => {

@@ -128,13 +128,48 @@ describe('whom the CLI talks to', () => {
     await startDaemon(one);
     const [worker] = await waitForRunning(one, 'worker', 1);
     const both = new RegExp(`another application \\(${one.root}\\), not by ${two.root}: refusing`);
-    for (const command of [['stop', '-p', 'worker'], ['status'], ['status', '--json'], ['restart', '-p', 'worker'], ['reload'], ['check_concurrency']]) {
+    const commands = [
+      ['stop', '-p', 'worker'],
+      ['status'],
+      ['status', '--json'],
+      ['status', '--simple'],
+      ['start'],
+      ['restart', '-p', 'worker'],
+      ['reload'],
+      ['check_concurrency'],
+      ['kill'],
+    ];
+    for (const command of commands) {
       const result = await cli(two, command);
       assert.equal(result.code, 1, `${command.join(' ')}: ${result.stdout}`);
       assert.match(result.stderr, both, command.join(' '));
     }
+    // `kill` is for a supervisor that no longer answers: its process title says whose it is.
+    const supervisor = Number(one.read('pids/procodile.pid'));
+    process.kill(supervisor, 'SIGSTOP');
+    try {
+      const result = await cli(two, ['kill']);
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, both);
+    } finally {
+      process.kill(supervisor, 'SIGCONT');
+    }
     const after = await status(one);
     assert.deepEqual(after.instances.worker?.map((i) => [i.pid, i.status]), [[worker!.pid, 'running']]);
+
+    // Once that supervisor has died, its record still says whose processes are left.
+    process.kill(supervisor, 'SIGKILL');
+    await waitFor(() => !isAlive(supervisor), 5000, 'the supervisor to die');
+    const theirs = new RegExp(`holds running processes of another application \\(${one.root}\\), not of ${two.root}: refusing`);
+    for (const command of [['start'], ['kill']]) {
+      const result = await cli(two, command);
+      assert.equal(result.code, 1, `${command.join(' ')}: ${result.stdout}`);
+      assert.match(result.stderr, theirs, command.join(' '));
+    }
+    assert.equal(isAlive(worker!.pid!), true, "the other application's worker was left alone");
+    const adopted = await cli(one, ['start']);
+    assert.equal(adopted.code, 0, adopted.stderr);
+    assert.deepEqual((await status(one)).instances.worker?.map((i) => i.pid), [worker!.pid]);
     await stopAll(one);
   });
 });

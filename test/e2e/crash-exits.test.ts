@@ -41,6 +41,8 @@ describe('crash loops', () => {
     assert.match(log, /crash\.1 +\| Process has stopped \(exit status 3\), Respawning\.\.\./);
     assert.match(log, /crash\.1 +\| Process has stopped \(exit status 3\), 2 times in a row within 5s of starting; respawning in \d\.\ds/);
     assert.match(log, /segv\.1 +\| Process has stopped \(killed by SIGSEGV\), Respawning\.\.\./);
+    // The last run too, when it is given up on.
+    assert.match(log, /crash\.1 +\| Process has stopped \(exit status 3\); it has been respawned 2 times and keeps dying\./);
 
     const human = await cli(a, ['status']);
     assert.equal(human.code, 2, 'status exits 2 when it shows issues');
@@ -48,6 +50,27 @@ describe('crash loops', () => {
     const simple = await cli(a, ['status', '--simple']);
     assert.equal(simple.code, 2);
     assert.match(simple.stdout, /^Issues \|\| /);
+    await stopAll(a);
+  });
+
+  it('start --wait, which waits for readiness, exits non-zero naming a process that crash-loops too', async () => {
+    const a = app({
+      Procfile: "crash: sh -c 'sleep 0.2; exit 3'\nweb: sleep 300\n",
+      'Procfile.options': 'processes:\n  crash:\n    ready: tcp\n    allocate_port_from: 27100\n',
+    });
+    const start = await cli(a, ['start', '--wait']);
+    assert.equal(start.code, 1, `start --wait should fail:\n${start.stdout}\n${start.stderr}`);
+    assert.match(start.stderr, /crash\.1 (keeps crashing and waits to be respawned|has failed) \(exit status 3\)/);
+    await stopAll(a);
+  });
+
+  it('start -p on a running supervisor names a process that cannot be started, and does not call it nothing to start', async () => {
+    const a = app({ Procfile: 'web: sleep 300\nmiss: ./no-such-program\n' });
+    await cli(a, ['start']);
+    const again = await cli(a, ['start', '-p', 'miss']);
+    assert.equal(again.code, 1, again.stdout);
+    assert.match(again.stderr, /Failed to start: miss/);
+    assert.doesNotMatch(again.stdout, /No processes to start/);
     await stopAll(a);
   });
 

@@ -36,6 +36,11 @@ describe('a supervisor whose pid directory moved with `current`', () => {
     assert.doesNotMatch(status.stderr, /procodile start/);
     assert.ok(status.stderr.includes(`PID ${supervisor} (pid directory ${oldPids})`), status.stderr);
     assert.match(status.stderr, /Do not start another one/);
+    // A monitor must not read "NotRunning" (exit 0) while the application's supervisor runs.
+    const simple = await procodile('status', '--simple');
+    assert.equal(simple.code, 1, simple.stdout);
+    assert.doesNotMatch(simple.stdout, /NotRunning/);
+    assert.ok(simple.stderr.includes(`PID ${supervisor} (pid directory ${oldPids})`), simple.stderr);
 
     const second = await procodile('start');
     assert.equal(second.code, 1);

@@ -147,6 +147,10 @@ describe('backoff', () => {
     assert.equal(stateOf(web), 'failed');
     const issue = h.supervisor.issues.list()[0]?.message ?? '';
     assert.match(issue, /the last runs ended: exit status 3 \(2 times\), exit status 4/);
+    assert.ok(
+      h.lines.some((line) => line.startsWith('web.1: Process has stopped (exit status 4); it has been respawned 2 times and keeps dying.')),
+      'the log says how the last run ended',
+    );
   });
 });
 

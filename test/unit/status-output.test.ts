@@ -50,6 +50,17 @@ describe('status output', () => {
     assert.match(text, /^\|\| No scheduled runs in progress\.$/m);
   });
 
+  it('states the restart policy, with backoff only where it can apply', () => {
+    const policyOf = (fields: { restart?: 'always' | 'on-failure' | 'never'; min_uptime?: number; max_backoff?: number }): string => {
+      const base = reply();
+      const processes = base.processes.map((p) => (p.name === 'web' ? { ...p, ...fields } : p));
+      return /^\|\| Restart policy +(.*)$/m.exec(renderStatus({ ...base, processes }, colors))?.[1] ?? '';
+    };
+    assert.equal(policyOf({ restart: 'on-failure', min_uptime: 5, max_backoff: 60 }), 'on-failure, backoff when up less than 5s (at most 60s)');
+    assert.equal(policyOf({ restart: 'never', min_uptime: 5, max_backoff: 60 }), 'never');
+    assert.equal(policyOf({ restart: 'always', min_uptime: 0, max_backoff: 60 }), 'always, no backoff');
+  });
+
   it('words every message', () => {
     assert.equal(messageText({ type: 'incorrect_quantity', process: 'web', current: 0, desired: 2 }), 'web has 0 instances (should have 2)');
     assert.equal(messageText({ type: 'not_running', instance: 'web.1', status: 'Failed' }), 'web.1 is not running (Failed)');

@@ -8,6 +8,9 @@ import type { AppConfig } from '../../config/types.js';
 import { ProcodileError } from '../../errors.js';
 import { perlWarnings } from '../../supervisor/notify-receiver.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
+import { missingUser } from '../reexec-as-user.js';
+
+const processCount = (app: AppConfig): string => `${app.processes.length} process${app.processes.length === 1 ? '' : 'es'}`;
 
 /** `app`: the current application, when not checking every configured one. */
 function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>): number {
@@ -22,17 +25,25 @@ function runCheck(input: CommandContext<typeof OPTIONS, AppConfig | undefined>):
     for (const entry of entries.value) {
       const loaded = loadConfig({ root: entry.root, procfile: entry.procfile });
       const label = entry.name ?? entry.root;
-      if (loaded.ok) {
-        configs.push(loaded.value);
-        term.out(`${term.color.green('ok')}      ${label}: ${loaded.value.processes.length} processes`);
+      // Every other command refuses an application whose user does not exist: so does check.
+      const error = loaded.ok ? missingUser(loaded.value) : loaded.error;
+      if (loaded.ok) configs.push(loaded.value);
+      if (error === undefined && loaded.ok) {
+        term.out(`${term.color.green('ok')}      ${label}: ${processCount(loaded.value)}`);
       } else {
         problems += 1;
-        term.out(`${term.color.red('error')}   ${label}: ${loaded.error.message}`);
+        term.out(`${term.color.red('error')}   ${label}: ${error?.message ?? ''}`);
       }
     }
   } else if (input.app !== undefined) {
     configs.push(input.app);
-    term.out(`${term.color.green('ok')}      ${input.app.root}: ${input.app.processes.length} processes`);
+    const error = missingUser(input.app);
+    if (error === undefined) {
+      term.out(`${term.color.green('ok')}      ${input.app.root}: ${processCount(input.app)}`);
+    } else {
+      problems += 1;
+      term.out(`${term.color.red('error')}   ${input.app.root}: ${error.message}`);
+    }
   }
   const warnings = [...configs.flatMap(portWarnings), ...configs.flatMap((app) => perlWarnings(app, input.env.PATH))];
   for (const warning of warnings) term.out(`${term.color.yellow('warning')} ${warning}`);

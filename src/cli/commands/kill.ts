@@ -7,16 +7,47 @@ import { join } from 'node:path';
 import { isAlive, isSameProcess, readProcStat } from '../../proc/liveness.js';
 import { signalGroup, signalPid } from '../../proc/process-group.js';
 import { runningLogWriter } from '../../logging/log-writer-paths.js';
-import { readRecord, recordPath } from '../../runtime/adoption-record.js';
+import { adoptableRecords, readRecord, recordPath } from '../../runtime/adoption-record.js';
 import { isRecordedProcess, ownedMembers } from '../../runtime/ownership.js';
 import { readPidFile } from '../../runtime/pid-files.js';
 import { isProcodileProcess } from '../../runtime/supervisor-lock.js';
+import { checkRoot, identifySupervisor } from '../../control/client.js';
+import { supervisorRootOf } from '../../daemon/find-supervisor.js';
+import { ProcodileError, processesOfAnotherRoot } from '../../errors.js';
+import { sameRoot } from '../../config/paths.js';
 import { defineCommand, type CommandContext } from '../define-command.js';
+
+/** How long `kill` asks a supervisor whose title does not say its root; it may be stuck. */
+const IDENTIFY_MS = 2000;
+
+/**
+ * Two applications configured with one pid_root must not kill each other: the supervisor's
+ * process title names its root even when it is stopped or stuck, and the socket is asked only
+ * when the title does not say.
+ */
+async function checkSupervisorRoot(app: CommandContext['app'], pid: number): Promise<void> {
+  const titled = supervisorRootOf(pid);
+  if (titled !== undefined) {
+    checkRoot(app, { root: titled });
+    return;
+  }
+  try {
+    await identifySupervisor(app, IDENTIFY_MS);
+  } catch (error) {
+    if (error instanceof ProcodileError && error.code === 'WRONG_SUPERVISOR') throw error;
+  }
+}
 
 async function runKill(ctx: CommandContext): Promise<number> {
   const { app, term } = ctx;
   const { pidRoot } = app;
+  const supervisor = readPidFile(join(pidRoot, 'procodile.pid'));
+  if (supervisor !== undefined && isAlive(supervisor) && isProcodileProcess(supervisor)) await checkSupervisorRoot(app, supervisor);
   const record = readRecord(pidRoot);
+  // With that supervisor dead, its record still says whose processes these are.
+  const theirRoot = record.root;
+  const alive = (): boolean => adoptableRecords(pidRoot).length > 0 || record.stoppingGroups.some((g) => ownedMembers(g).length > 0);
+  if (theirRoot !== undefined && !sameRoot(theirRoot, app.root) && alive()) throw processesOfAnotherRoot(pidRoot, theirRoot, app.root, 'kill them');
   const records = new Map(record.instances.map((r) => [`${r.process}.${r.id}.pid`, r]));
   const files = readdirSync(pidRoot).filter((f) => f.endsWith('.pid'));
   files.sort((a, b) => (a === 'procodile.pid' ? -1 : b === 'procodile.pid' ? 1 : a.localeCompare(b)));

@@ -57,7 +57,6 @@ async function startWithRunningSupervisor(ctx: StartContext, names: string[] | u
     port_allocations: portAllocations(ctx),
     wait: options.wait || undefined,
   });
-  if (reply.started_instances.length === 0 && reply.errors === undefined) term.out('No processes to start.');
   for (const instance of reply.started_instances) {
     term.out(`${term.color.green('Started')} ${instance.description} (PID: ${instance.pid})`);
   }
@@ -65,7 +64,10 @@ async function startWithRunningSupervisor(ctx: StartContext, names: string[] | u
   for (const error of errors) term.err(term.errColor.red(`Start failed: ${error}`));
   for (const line of reply.release_output ?? []) term.err(`  ${line}`);
   if (errors.length > 0) return 1;
-  return settleAfterStart(app, term, names);
+  const settled = await settleAfterStart(app, term, names);
+  // Said only when true: a process that failed to start was not "nothing to start".
+  if (reply.started_instances.length === 0 && settled === 0) term.out('No processes to start.');
+  return settled;
 }
 
 /** `start --wait` on a new supervisor: polls until no instance is starting any more. */
@@ -189,8 +191,11 @@ async function startDaemon(ctx: StartContext): Promise<number> {
     return 1;
   }
   if (ctx.options.wait) {
-    renderIssues(status, term);
-    return waitUntilReady(ctx);
+    const ready = await waitUntilReady(ctx);
+    // An instance in a crash loop is not starting most of the time, so readiness alone would
+    // let `start --wait` succeed while it crashes: it is watched as a plain start watches.
+    const settled = await settleAfterStart(app, term, processNames(ctx));
+    return Math.max(ready, settled);
   }
   return settleAfterStart(app, term, processNames(ctx));
 }

@@ -28,7 +28,9 @@ async function runStatus(ctx: CommandContext<typeof OPTIONS, AppConfig | undefin
   const json = o.json || o.jsonPretty;
   if (!(await detectSupervisor(app)).running) {
     const why = explainUnreachable(app);
-    if (o.simple && !json && why.code === 'SUPERVISOR_NOT_RUNNING') {
+    // NotRunning (exit 0) only when no supervisor of this root runs from another pid directory.
+    const elsewhere = async (): Promise<number> => (await import('../supervisor-not-running.js')).supervisorsElsewhere(app).length;
+    if (o.simple && !json && why.code === 'SUPERVISOR_NOT_RUNNING' && (await elsewhere()) === 0) {
       term.out("NotRunning || Procodile supervisor isn't running");
       return 0;
     }

@@ -113,8 +113,11 @@ function clockTime(unixSeconds: number): string {
 }
 
 function restartPolicy(process: ProcessJson): string {
-  const backoff = process.min_uptime === undefined ? '' : `, backoff when up less than ${process.min_uptime}s (at most ${process.max_backoff ?? '?'}s)`;
-  return `${process.restart ?? 'always'}${backoff}`;
+  const policy = process.restart ?? 'always';
+  // `never` respawns nothing, so there is nothing to back off; min_uptime 0 turns backoff off.
+  if (policy === 'never' || process.min_uptime === undefined) return policy;
+  if (process.min_uptime === 0) return `${policy}, no backoff`;
+  return `${policy}, backoff when up less than ${process.min_uptime}s (at most ${process.max_backoff ?? '?'}s)`;
 }
 
 function processBlock(status: StatusReply, process: ProcessJson, colors: Colors): string[] {
