@@ -24,8 +24,8 @@ export interface ProcessOps {
   isPartOfInstance(candidate: number, pid: number | undefined, pgid: number | undefined): boolean;
   /** Every live process, for the group and descendant checks that need the whole tree. */
   snapshot(): ProcessFacts[];
-  /** Every live process with its CPU time and resident memory, for the sampler. */
-  sampleProcesses(): ProcessUsage[];
+  /** The live processes of these groups and these pids, with CPU time and resident memory. */
+  sampleProcesses(groups: ReadonlySet<number>, pids: ReadonlySet<number>): ProcessUsage[];
   describeCommand(pid: number): string;
   /** The boot clock in the unit of process start times. */
   ticksSinceBoot(): number | undefined;
@@ -46,7 +46,7 @@ export const systemProcessOps: ProcessOps = {
   groupHasLiveMembers,
   isPartOfInstance: (candidate, pid, pgid) => isPartOfInstance(candidate, pid, pgid, ownProcessGroup()),
   snapshot: snapshotProcesses,
-  sampleProcesses,
+  sampleProcesses: (groups, pids) => sampleProcesses(groups, pids),
   describeCommand,
   ticksSinceBoot,
   readPidFile,
