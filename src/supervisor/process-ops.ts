@@ -5,7 +5,7 @@ import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat, type ProcSta
 import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
 import { describeCommand, isPartOfInstance, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
 import { claimPidFile, readPidFile, removePidFile, writePidFile } from '../runtime/pid-files.js';
-import { sampleProcesses, type ProcessUsage } from '../proc/process-usage.js';
+import { UsageReader, type ProcessUsage } from '../proc/process-usage.js';
 import { spawnProcess, type SpawnOutcome, type SpawnSpec } from './spawn-instance.js';
 
 export interface ProcessOps {
@@ -36,6 +36,9 @@ export interface ProcessOps {
   removePidFile(path: string): void;
 }
 
+/** One for the process: it remembers which pids of the host need not be read again. */
+const usageReader = new UsageReader();
+
 export const systemProcessOps: ProcessOps = {
   spawn: spawnProcess,
   signalPid,
@@ -46,7 +49,7 @@ export const systemProcessOps: ProcessOps = {
   groupHasLiveMembers,
   isPartOfInstance: (candidate, pid, pgid) => isPartOfInstance(candidate, pid, pgid, ownProcessGroup()),
   snapshot: snapshotProcesses,
-  sampleProcesses: (groups, pids) => sampleProcesses(groups, pids),
+  sampleProcesses: (groups, pids) => usageReader.read(groups, pids),
   describeCommand,
   ticksSinceBoot,
   readPidFile,
