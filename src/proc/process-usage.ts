@@ -1,8 +1,9 @@
 // What processes use, read from /proc in one pass: CPU time (user + system, in clock ticks)
 // and resident memory, with the parent and group links that say which instance each belongs to.
-// It runs every few seconds for the life of the supervisor, over every process of the host,
-// so each stat line is parsed in place in one reused buffer and only the processes asked for
-// become objects: the rest of the host costs three system calls each and no garbage.
+// It runs every few seconds for the life of the supervisor, so it reads as little as it can:
+// a process of the host that cannot be part of an instance is read once, not every pass, each
+// stat line is parsed in place in one reused buffer, and only the processes asked for become
+// objects (README.md, "Seeing what runs").
 import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
 import type { ProcessFacts } from './process-tree.js';
 
