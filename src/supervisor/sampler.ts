@@ -106,8 +106,9 @@ export class Sampler {
 
   sample(): void {
     const { ops, clock } = this.#host;
-    const running = this.#host.instances().filter((i) => i.state.name === 'running');
-    for (const instance of this.#host.instances()) if (instance.state.name !== 'running') this.#tracks.delete(instance);
+    const all = this.#host.instances();
+    const running = all.filter((i) => i.state.name === 'running');
+    for (const instance of all) if (instance.state.name !== 'running') this.#tracks.delete(instance);
     if (running.length === 0) return;
     const nowMs = clock.now();
     const bootTicks = ops.ticksSinceBoot();
