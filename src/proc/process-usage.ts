@@ -178,12 +178,14 @@ export const FULL_READ_EVERY = 12;
  * process is skipped for as long as its pid stays listed: most of the host costs a lookup in
  * a map rather than three system calls. Pids are handed out in a cycle, so one that goes and
  * comes back within one pass would have to wrap around the whole pid range; as a bound all the
- * same, every FULL_READ_EVERY passes read everything.
+ * same, every FULL_READ_EVERY passes read everything, as does a pass asked for a new group.
  */
 export class UsageReader {
   readonly #proc: string;
   /** Pids known to be outside every instance's session, with the pass that last listed them. */
   readonly #outside = new Map<number, number>();
+  /** The groups the last pass was asked for. */
+  readonly #groups = new Set<number>();
   readonly #fields: StatFields = { state: 0, ppid: 0, pgid: 0, session: 0, cpuTicks: 0, startTime: 0, rssPages: 0 };
   #pass = 0;
 
@@ -207,7 +209,13 @@ export class UsageReader {
     }
     this.#pass += 1;
     const pass = this.#pass;
-    if (pass % FULL_READ_EVERY === 0) this.#outside.clear();
+    // A group new to the reader may be one that existed before it was an instance's (a
+    // daemon whose pid file the supervisor now follows): its processes were skipped as outsiders.
+    let newGroup = false;
+    for (const group of groups) if (!this.#groups.has(group)) newGroup = true;
+    this.#groups.clear();
+    for (const group of groups) this.#groups.add(group);
+    if (newGroup || pass % FULL_READ_EVERY === 0) this.#outside.clear();
     const outside = this.#outside;
     const into = this.#fields;
     const page = systemPageSize();

@@ -119,6 +119,18 @@ describe('UsageReader', () => {
     assert.deepEqual(pidsOf(reader.read(groups, new Set())), [100, 200], 'the pid came back: read again');
   });
 
+  it('reads everything again when asked for a group it was not asked for before', () => {
+    const { proc, write } = fakeProc();
+    const reader = new UsageReader(proc);
+    write('100', statLine({ pid: 100, pgid: 100 }));
+    // A daemon in a session of its own and its worker, until the supervisor follows its pid file.
+    write('200', statLine({ pid: 200, pgid: 200 }));
+    write('201', statLine({ pid: 201, ppid: 200, pgid: 200 }));
+    assert.deepEqual(pidsOf(reader.read(new Set([100]), new Set())), [100]);
+    assert.deepEqual(pidsOf(reader.read(new Set([100]), new Set())), [100]);
+    assert.deepEqual(pidsOf(reader.read(new Set([100, 200]), new Set([200]))), [100, 200, 201]);
+  });
+
   it('reads a process of an instance session every time, whatever its group', () => {
     const { proc, write } = fakeProc();
     const reader = new UsageReader(proc);
