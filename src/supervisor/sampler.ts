@@ -1,7 +1,8 @@
 // What each running instance uses, sampled every few seconds: CPU % over the interval and
 // resident memory of its whole process group (the instance and every descendant still in its
-// group), from one /proc pass for all instances that keeps only their processes. It also watches max_memory: a group that stays
-// above its limit for several samples in a row is handed to the supervisor to be replaced.
+// group), from one /proc pass for all instances that keeps only their processes. It also
+// watches max_memory: a group that stays above its limit for several samples in a row is
+// handed to the supervisor to be replaced.
 import type { ProcessUsage } from '../proc/process-usage.js';
 import { TICKS_PER_SECOND } from '../proc/process-usage.js';
 import type { Clock, TimerHandle } from './clock.js';
