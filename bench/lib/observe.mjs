@@ -64,14 +64,17 @@ function scrape(port) {
 
 /**
  * Sampler cost: two apps of 100 idle instances, one with sampling and one without, started
- * together and measured over the same window (CPU from /proc/PID/stat, RSS at its end); then
- * `scrapes` scrapes of the sampling app's metrics endpoint.
+ * together and measured over the same window (CPU from /proc/PID/stat, RSS at its start and
+ * end); then `scrapes` scrapes of the sampling app's metrics endpoint. Both serve metrics, so
+ * that the HTTP server's code and memory are on both sides and the difference is the sampler.
  */
 export async function samplerRound(peer, noSamplerCli, { seconds, settleMs, scrapes }, onApp) {
   const port = await freePort();
+  const offPort = await freePort();
   const on = peer.create(100);
   const off = peer.create(100);
   writeFileSync(join(on.dir, 'Procfile.options'), `metrics_address: 127.0.0.1:${port}\nprocesses:\n  idle:\n    quantity: 100\n`);
+  writeFileSync(join(off.dir, 'Procfile.options'), `metrics_address: 127.0.0.1:${offPort}\nprocesses:\n  idle:\n    quantity: 100\n`);
   onApp?.(on);
   onApp?.(off);
   const offCmd = (app, ...args) => [process.execPath, [noSamplerCli, ...args, '-r', app.dir]];
@@ -84,6 +87,7 @@ export async function samplerRound(peer, noSamplerCli, { seconds, settleMs, scra
     await sleep(settleMs);
     const pids = [on, off].map((app) => readPidFile(join(app.dir, 'pids', 'procodile.pid')));
     const ticks0 = pids.map(cpuTicks);
+    const rss0 = pids.map(rssKb);
     const t0 = nowMs();
     await sleep(seconds * 1000);
     const wallS = (nowMs() - t0) / 1000;
@@ -101,7 +105,7 @@ export async function samplerRound(peer, noSamplerCli, { seconds, settleMs, scra
       bytes = s.bytes;
       await sleep(100);
     }
-    return { cpu_on: cpu[0], cpu_off: cpu[1], rss_on_kb: rss[0], rss_off_kb: rss[1], scrape_ms: scrapeMs, scrape_bytes: bytes };
+    return { cpu_on: cpu[0], cpu_off: cpu[1], rss_on_start_kb: rss0[0], rss_off_start_kb: rss0[1], rss_on_kb: rss[0], rss_off_kb: rss[1], scrape_ms: scrapeMs, scrape_bytes: bytes };
   } finally {
     // The sampling-off app is stopped by its own build; the normal teardown then finds it gone.
     const sup = readPidFile(join(off.dir, 'pids', 'procodile.pid'));

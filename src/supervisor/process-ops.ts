@@ -5,7 +5,7 @@ import { groupHasLiveMembers, isAlive, isSameProcess, readProcStat, type ProcSta
 import { ownProcessGroup, signalGroup, signalPid } from '../proc/process-group.js';
 import { describeCommand, isPartOfInstance, snapshotProcesses, ticksSinceBoot, type ProcessFacts } from '../proc/process-tree.js';
 import { claimPidFile, readPidFile, removePidFile, writePidFile } from '../runtime/pid-files.js';
-import { sampleProcesses, type ProcessUsage } from '../proc/process-usage.js';
+import { UsageReader, type ProcessUsage } from '../proc/process-usage.js';
 import { spawnProcess, type SpawnOutcome, type SpawnSpec } from './spawn-instance.js';
 
 export interface ProcessOps {
@@ -24,8 +24,8 @@ export interface ProcessOps {
   isPartOfInstance(candidate: number, pid: number | undefined, pgid: number | undefined): boolean;
   /** Every live process, for the group and descendant checks that need the whole tree. */
   snapshot(): ProcessFacts[];
-  /** Every live process with its CPU time and resident memory, for the sampler. */
-  sampleProcesses(): ProcessUsage[];
+  /** The live processes of these groups and these pids, with CPU time and resident memory. */
+  sampleProcesses(groups: ReadonlySet<number>, pids: ReadonlySet<number>): ProcessUsage[];
   describeCommand(pid: number): string;
   /** The boot clock in the unit of process start times. */
   ticksSinceBoot(): number | undefined;
@@ -35,6 +35,9 @@ export interface ProcessOps {
   claimPidFile(path: string, pid: number): boolean;
   removePidFile(path: string): void;
 }
+
+/** One for the process: it remembers which pids of the host need not be read again. */
+const usageReader = new UsageReader();
 
 export const systemProcessOps: ProcessOps = {
   spawn: spawnProcess,
@@ -46,7 +49,7 @@ export const systemProcessOps: ProcessOps = {
   groupHasLiveMembers,
   isPartOfInstance: (candidate, pid, pgid) => isPartOfInstance(candidate, pid, pgid, ownProcessGroup()),
   snapshot: snapshotProcesses,
-  sampleProcesses,
+  sampleProcesses: (groups, pids) => usageReader.read(groups, pids),
   describeCommand,
   ticksSinceBoot,
   readPidFile,

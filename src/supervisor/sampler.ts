@@ -1,7 +1,8 @@
 // What each running instance uses, sampled every few seconds: CPU % over the interval and
 // resident memory of its whole process group (the instance and every descendant still in its
-// group), from one /proc scan for all instances. It also watches max_memory: a group that stays
-// above its limit for several samples in a row is handed to the supervisor to be replaced.
+// group), from one /proc pass for all instances that keeps only their processes. It also
+// watches max_memory: a group that stays above its limit for several samples in a row is
+// handed to the supervisor to be replaced.
 import type { ProcessUsage } from '../proc/process-usage.js';
 import { TICKS_PER_SECOND } from '../proc/process-usage.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -70,6 +71,9 @@ export function ticksUsed(previous: Track, members: ProcessUsage[]): number {
 export class Sampler {
   readonly #host: SamplerHost;
   readonly #tracks = new WeakMap<Instance, Track>();
+  /** What one pass asks /proc for, refilled each sample rather than allocated anew. */
+  readonly #groups = new Set<number>();
+  readonly #pids = new Set<number>();
   #timer?: TimerHandle;
 
   constructor(host: SamplerHost) {
@@ -103,14 +107,21 @@ export class Sampler {
 
   sample(): void {
     const { ops, clock } = this.#host;
-    const running = this.#host.instances().filter((i) => i.state.name === 'running');
-    for (const instance of this.#host.instances()) if (instance.state.name !== 'running') this.#tracks.delete(instance);
+    const all = this.#host.instances();
+    const running = all.filter((i) => i.state.name === 'running');
+    for (const instance of all) if (instance.state.name !== 'running') this.#tracks.delete(instance);
     if (running.length === 0) return;
     const nowMs = clock.now();
     const bootTicks = ops.ticksSinceBoot();
+    this.#groups.clear();
+    this.#pids.clear();
+    for (const instance of running) {
+      if (instance.pgid !== undefined) this.#groups.add(instance.pgid);
+      if (instance.pid !== undefined) this.#pids.add(instance.pid);
+    }
     const byGroup = new Map<number, ProcessUsage[]>();
     const byPid = new Map<number, ProcessUsage>();
-    for (const p of ops.sampleProcesses()) {
+    for (const p of ops.sampleProcesses(this.#groups, this.#pids)) {
       byPid.set(p.pid, p);
       const list = byGroup.get(p.pgid);
       if (list === undefined) byGroup.set(p.pgid, [p]);

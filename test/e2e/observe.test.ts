@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { signalGroup } from '../../src/proc/process-group.js';
 import { appsCleanedAfterEach, CLI, readPid, waitFor } from '../helpers/app.js';
 import { cli, instancesOf, startDaemon, status, stopAll } from '../helpers/supervisor.js';
 
@@ -56,6 +57,51 @@ describe('status: CPU, memory and uptime', () => {
     }
   });
 });
+
+describe('status: which processes count', () => {
+  it('counts a child started after the first samples, and not one that left the group with setsid', async () => {
+    // The children start only once the test says so, after the supervisor has read the host.
+    const late = [
+      'while [ ! -e go ]; do sleep 0.1; done',
+      `setsid ${process.execPath} -e "globalThis.b = Buffer.alloc(80 * 1024 * 1024, 1); setInterval(() => {}, 1000)" &`,
+      'echo $! > escaped.pid',
+      `${process.execPath} -e "globalThis.b = Buffer.alloc(80 * 1024 * 1024, 1); setInterval(() => {}, 1000)" &`,
+      'wait',
+      '',
+    ].join('\n');
+    const a = app({ Procfile: 'late: sh ./late.sh\n', 'late.sh': late });
+    await startDaemon(a);
+    try {
+      await waitFor(async () => ((await status(a)).instances.late?.[0]?.cpu_percent ?? null) !== null, 20000, 'two samples of the shell alone');
+      a.write({ go: '' });
+      const escaped = Number(await waitFor(() => (/^\d+\n$/.test(safeRead(a, 'escaped.pid')) ? safeRead(a, 'escaped.pid') : undefined), 10000, 'the setsid child'));
+      try {
+        const rss = await waitFor(
+          async () => {
+            const bytes = instancesOf(await status(a), 'late')[0]?.rss_bytes ?? 0;
+            return bytes > 80 * MB ? bytes : undefined;
+          },
+          20000,
+          'the new child\'s 80 MB counted',
+        );
+        // The shell and one holder (80 MB and Node itself); both holders would be over 160 MB.
+        assert.ok(rss < 160 * MB, `the child that left the group is not counted: ${rss}`);
+      } finally {
+        signalGroup(escaped, 'SIGKILL');
+      }
+    } finally {
+      await stopAll(a);
+    }
+  });
+});
+
+function safeRead(a: { read(rel: string): string }, rel: string): string {
+  try {
+    return a.read(rel);
+  } catch {
+    return '';
+  }
+}
 
 describe('status --all', () => {
   it('shows every configured application: one running, one down, one with a broken configuration', async () => {

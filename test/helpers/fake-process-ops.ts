@@ -156,8 +156,8 @@ export class FakeProcessOps implements ProcessOps {
     return this.live().map(({ pid, ppid, pgid, startTime }) => ({ pid, ppid, pgid, startTime }));
   }
 
-  sampleProcesses(): ProcessUsage[] {
-    return this.live().map(({ pid, ppid, pgid, startTime, cpuTicks, rssBytes }) => ({ pid, ppid, pgid, startTime, cpuTicks, rssBytes }));
+  sampleProcesses(groups: ReadonlySet<number>, pids: ReadonlySet<number>): ProcessUsage[] {
+    return this.live().filter((p) => groups.has(p.pgid) || pids.has(p.pid)).map(({ pid, ppid, pgid, startTime, cpuTicks, rssBytes }) => ({ pid, ppid, pgid, startTime, cpuTicks, rssBytes }));
   }
 
   describeCommand(pid: number): string {

@@ -65,6 +65,17 @@ describe('sampler: CPU and memory of a process group', () => {
     assert.equal(h.supervisor.observation.sampler.usage(web)?.cpuSeconds, 5, '4 s seen at the start, 1 s since');
   });
 
+  it('keeps counting a main process that left its group, with what is still in the group', async () => {
+    const h = harness([{ name: 'web' }]);
+    await h.supervisor.start();
+    const web = only(h);
+    h.ops.addProcess({ ppid: web.pid!, pgid: web.pgid! }).rssBytes = 3 * MB;
+    main(h, web).rssBytes = 4 * MB;
+    main(h, web).pgid = h.ops.addProcess({}).pgid;
+    await h.clock.advance(SAMPLE_INTERVAL_MS);
+    assert.equal(supervisorView(h.supervisor, web).rss_bytes, 7 * MB);
+  });
+
   it('does not count a process that joined the group already old as new work', async () => {
     const h = harness([{ name: 'web' }]);
     await h.supervisor.start();
