@@ -6,17 +6,51 @@ import { GENERATED_MARKER, instancePort, managedEnv, programFromRoot } from './e
 import { hasSeconds, toOnCalendar } from './cron.js';
 import { unitNamePart } from './names.js';
 import type { ExportWarnings } from './warnings.js';
+import { ProcodileError } from '../errors.js';
 
 export interface SystemdOptions {
   /** Units for `systemctl --user`: no User=, wanted by default.target. */
   userUnits: boolean;
 }
 
-/** systemd expands %-specifiers everywhere and $VAR in command lines; both must stay literal. */
+/**
+ * Control characters. systemd ends a unit file's line at a newline, a carriage return or a
+ * NUL, so one of them in a Procfile value would start a line of its own choosing (an
+ * `ExecStartPre=+...` that runs as root) unless it is escaped or refused.
+ */
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * A value inside double quotes, where systemd undoes C escapes (Environment=, command lines).
+ * systemd expands %-specifiers everywhere and $VAR in command lines; both must stay literal.
+ */
 function escapeValue(text: string, inCommand: boolean): string {
-  let escaped = text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n').replaceAll('%', '%%');
+  if (text.includes('\0')) {
+    throw new ProcodileError('INVALID_ARGUMENT', `${JSON.stringify(text)} contains a NUL character, which no command line or environment can hold`);
+  }
+  let escaped = text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('"', '\\"')
+    .replaceAll('%', '%%')
+    .replace(CONTROL, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   if (inCommand) escaped = escaped.replaceAll('$', () => '$$');
   return escaped;
+}
+
+/** Free text on a line of its own (Description=): control characters become spaces. */
+function plainText(text: string): string {
+  return text.replace(CONTROL, ' ').replaceAll('%', '%%');
+}
+
+/**
+ * A value systemd takes as it stands (WorkingDirectory=, EnvironmentFile=, User=): no escape
+ * can carry a control character there.
+ */
+function unitPath(path: string, what: string): string {
+  if (new RegExp(CONTROL.source).test(path)) {
+    throw new ProcodileError('INVALID_ARGUMENT', `The ${what} ${JSON.stringify(path)} contains a control character, which a systemd unit cannot hold; rename it before exporting`);
+  }
+  return path.replaceAll('%', '%%');
 }
 
 function commandWord(word: string): string {
@@ -119,7 +153,7 @@ function serviceUnit(
 ): string {
   const { app, header, instance } = context;
   const procName = instance ? `${process.name}.%i` : `${process.name}.1`;
-  const summary = process.command.replaceAll('\n', ' ').slice(0, 80).replaceAll('%', '%%');
+  const summary = plainText(process.command.slice(0, 80));
   const unit = ['[Unit]', `Description=${app} ${procName} (${summary})`];
   unit.push(`PartOf=${app}.target`, 'After=network.target');
   // Ordered after every instance of its dependencies: started once they have started (see
@@ -140,11 +174,11 @@ function serviceUnit(
     // A scheduled run may take longer than the default start timeout of 90 s.
     service.push('Type=oneshot', 'TimeoutStartSec=infinity');
   }
-  if (!options.userUnits && model.user !== undefined) service.push(`User=${model.user}`);
-  service.push(`WorkingDirectory=${escapeValue(model.root, false)}`);
+  if (!options.userUnits && model.user !== undefined) service.push(`User=${unitPath(model.user, 'user')}`);
+  service.push(`WorkingDirectory=${unitPath(model.root, 'application root')}`);
   service.push(...environmentLine(model.env));
   if (model.envFile !== undefined) {
-    service.push(`EnvironmentFile=${escapeValue(model.envFile.absolute, false)}`);
+    service.push(`EnvironmentFile=${unitPath(model.envFile.absolute, 'env file')}`);
     // systemd lets EnvironmentFile= override every Environment= line, whatever their order.
     const overridden = [...Object.keys(process.env), 'PROC_NAME', 'APP_ROOT', 'PORT'].filter((key) => model.envFile?.keys?.includes(key));
     for (const key of overridden) {
@@ -217,7 +251,7 @@ function timerUnit(process: ExportedProcess, unit: string, app: string, header: 
   return [
     header,
     '[Unit]',
-    `Description=${app} ${process.name} on schedule ${escapeValue(schedule?.source ?? '', false)}`,
+    `Description=${app} ${process.name} on schedule ${plainText(schedule?.source ?? '')}`,
     `PartOf=${app}.target`,
     '',
     ...timer,
@@ -232,7 +266,7 @@ function targetUnit(model: ExportModel, app: string, wants: string[], header: st
   return [
     header,
     '[Unit]',
-    `Description=${app} (${escapeValue(model.root, false)})`,
+    `Description=${app} (${plainText(model.root)})`,
     ...wants.map((name) => `Wants=${name}`),
     '',
     '[Install]',

@@ -204,6 +204,41 @@ describe('export systemd', () => {
     assert.match(result.stderr, /Warning: on_crash: /);
   });
 
+  it('keeps control characters of Procfile values inside their line: a carriage return cannot add a directive', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'Procfile'), 'web: "sleep 300 #\\rExecStartPre=+/tmp/evil-cmd\\r"\n');
+    writeFileSync(join(root, 'Procfile.options'), 'env:\n  A: "x\\rExecStartPre=+/tmp/evil-env\\r#\\e"\n');
+    const out = tempDir();
+    await exportTo(root, 'systemd', [], out);
+    const files = listFiles(out);
+    for (const file of files) {
+      const text = readFileSync(join(out, file), 'utf8');
+      assert.doesNotMatch(text, /[\r\0]/, `${file} holds a raw control character`);
+      for (const line of text.split('\n')) assert.ok(!line.startsWith('ExecStartPre'), `${file}: ${line}`);
+    }
+    const web = readFileSync(join(out, files.find((f) => f.endsWith('-web@.service'))!), 'utf8');
+    assert.ok(web.includes('Environment="A=x\\x0dExecStartPre=+/tmp/evil-env\\x0d#\\x1b"'), web);
+    const target = files.find((file) => file.endsWith('.target'))!;
+    const wanted = readFileSync(join(out, target), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('Wants='))
+      .map((line) => join(out, line.slice('Wants='.length)));
+    const result = spawnSync('systemd-analyze', ['verify', '--man=no', join(out, target), ...wanted], {
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_UNIT_PATH: `${out}:` },
+    });
+    assert.equal(result.stderr.trim(), '', result.stderr);
+
+    writeFileSync(join(root, 'Procfile.options'), 'user: "nobody\\nExecStartPre=+/tmp/evil-user"\n');
+    const refused = await runCli(['export', 'systemd', '-r', root, '--out', tempDir()]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /user .* contains a control character/);
+    writeFileSync(join(root, 'Procfile.options'), 'env:\n  A: "x\\0y"\n');
+    const nul = await runCli(['export', 'systemd', '-r', root, '--out', tempDir()]);
+    assert.notEqual(nul.code, 0);
+    assert.match(nul.stderr, /contains a NUL character/);
+  });
+
   it('user units leave out User= and remind of lingering', async () => {
     const result = await runCli(['export', 'systemd', '-r', richApp(), '--user-units']);
     assert.equal(result.code, 0, result.stderr);
