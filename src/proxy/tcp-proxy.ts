@@ -22,18 +22,28 @@ export interface ProxyHost {
   random?: () => number;
   /** The descriptor limit to share with the rest of the supervisor (default: this process's). */
   openFilesLimit?: number;
+  /** How long a connection to an instance may take before the next instance is tried. */
+  connectTimeoutMs?: number;
+  /** Opens a connection to an instance's port (tests hand in one that never completes). */
+  connectTo?: (port: number) => Socket;
 }
+
+/** The most connections the proxy holds at once, whatever the descriptor limit allows. */
+export const PROXY_MAX_CONNECTIONS = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * How many client connections the proxy holds at once, across all its listeners. Each costs
  * two descriptors (client and instance). Without a bound, a flood of connections from the
  * network would take every descriptor the supervisor has, and with them its control socket,
  * its log streams and every respawn; a quarter of the limit, at least 128, is kept for those.
+ * However high the limit, memory (about 10 KB per idle pair, more while data waits) caps it
+ * at PROXY_MAX_CONNECTIONS.
  */
 export function proxyConnectionLimit(openFiles: number | undefined): number {
-  if (openFiles === undefined) return Number.POSITIVE_INFINITY;
+  if (openFiles === undefined) return PROXY_MAX_CONNECTIONS;
   const reserve = Math.max(128, Math.floor(openFiles / 4));
-  return Math.max(1, Math.floor((openFiles - reserve) / 2));
+  return Math.min(PROXY_MAX_CONNECTIONS, Math.max(1, Math.floor((openFiles - reserve) / 2)));
 }
 
 /** At most one "refused" line per this long in procodile.log, however hard the flood. */
@@ -45,12 +55,22 @@ interface Listener {
   server: Server;
 }
 
+/** One client connection and the connection to an instance made for it, if any. */
+interface Connection {
+  client: Socket;
+  upstream: Socket | undefined;
+  clientClosed: boolean;
+  /** Its slot in the connection limit has been given back. */
+  released: boolean;
+}
+
 interface Drain {
   resolve: () => void;
   timer: NodeJS.Timeout;
 }
 
 const keyOf = (target: ProxyTarget): string => `${target.description}:${target.port}`;
+const connectToInstance = (port: number): Socket => connect({ port, host: '127.0.0.1', noDelay: true });
 
 export class TcpProxy {
   readonly #host: ProxyHost;
@@ -60,6 +80,7 @@ export class TcpProxy {
   readonly #open = new Map<string, number>();
   readonly #drains = new Map<string, Drain[]>();
   readonly #maxClients: number;
+  readonly #connectTimeoutMs: number;
   #clients = 0;
   #refused = 0;
   #refusedLoggedAt = Number.NEGATIVE_INFINITY;
@@ -67,6 +88,7 @@ export class TcpProxy {
   constructor(host: ProxyHost) {
     this.#host = host;
     this.#maxClients = proxyConnectionLimit(host.openFilesLimit ?? openFilesLimit());
+    this.#connectTimeoutMs = host.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   }
 
   #log(message: string): void {
@@ -135,19 +157,31 @@ export class TcpProxy {
       return;
     }
     this.#clients += 1;
+    const connection: Connection = { client, upstream: undefined, clientClosed: false, released: false };
     this.#sockets.add(client);
     client.on('close', () => {
-      this.#clients -= 1;
+      connection.clientClosed = true;
       this.#sockets.delete(client);
+      // A connection to an instance still being made is given up with its client: its slot
+      // is free only once both sockets are closed.
+      if (connection.upstream === undefined) this.#release(connection);
+      else connection.upstream.destroy();
     });
     client.on('error', () => client.destroy());
     // Nothing is read from the client until an instance accepted: what it sends meanwhile
     // stays buffered, so a refused attempt can be retried elsewhere without losing a byte.
     client.pause();
-    this.#attempt(name, client, new Set());
+    this.#attempt(name, connection, new Set());
   }
 
-  #attempt(name: string, client: Socket, tried: Set<string>): void {
+  #release(connection: Connection): void {
+    if (connection.released) return;
+    connection.released = true;
+    this.#clients -= 1;
+  }
+
+  #attempt(name: string, connection: Connection, tried: Set<string>): void {
+    const { client } = connection;
     if (client.destroyed) return;
     const target = this.#choose(this.#host.targets(name), tried);
     if (target === undefined) {
@@ -158,35 +192,51 @@ export class TcpProxy {
     const key = keyOf(target);
     tried.add(key);
     this.#count(key, 1);
-    const upstream = connect({ port: target.port, host: '127.0.0.1', noDelay: true });
+    const upstream = (this.#host.connectTo ?? connectToInstance)(target.port);
+    connection.upstream = upstream;
     this.#sockets.add(upstream);
     let connected = false;
     let counted = true;
+    let timedOut = false;
+    // An instance whose accept queue is full (busy, or stopped with SIGSTOP) leaves the
+    // connection pending for minutes; the next instance gets it instead.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      upstream.destroy(new Error('timed out'));
+    }, this.#connectTimeoutMs);
     const release = (): void => {
       if (!counted) return;
       counted = false;
       this.#count(key, -1);
     };
     upstream.once('close', () => {
+      clearTimeout(timer);
       this.#sockets.delete(upstream);
       release();
+      if (connection.upstream === upstream) {
+        connection.upstream = undefined;
+        if (connection.clientClosed) this.#release(connection);
+      }
       if (connected) client.destroy();
     });
     upstream.on('error', () => {
       if (connected) return;
-      // The client has seen nothing yet: the next instance gets the connection instead.
-      this.#log(`Could not connect to ${target.description}:${target.port}`);
+      clearTimeout(timer);
       upstream.destroy();
       release();
-      this.#attempt(name, client, tried);
+      if (connection.clientClosed) return;
+      // The client has seen nothing yet: the next instance gets the connection instead.
+      this.#log(`Could not connect to ${target.description}:${target.port}${timedOut ? ' (timed out)' : ''}`);
+      connection.upstream = undefined;
+      this.#attempt(name, connection, tried);
     });
     upstream.once('connect', () => {
+      clearTimeout(timer);
       connected = true;
       if (client.destroyed) {
         upstream.destroy();
         return;
       }
-      client.once('close', () => upstream.destroy());
       client.pipe(upstream);
       upstream.pipe(client);
       client.resume();

@@ -1,11 +1,11 @@
 // The TCP proxy on loopback: connections reach an instance, failures are logged, listeners
 // follow the configuration.
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, Socket, type Server } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import type { Logger } from '../../src/logging/logger.js';
 import { parseOpenFilesLimit } from '../../src/proc/descriptor-limit.js';
-import { proxyConnectionLimit, TcpProxy, type ProxyTarget } from '../../src/proxy/tcp-proxy.js';
+import { PROXY_MAX_CONNECTIONS, proxyConnectionLimit, TcpProxy, type ProxyTarget } from '../../src/proxy/tcp-proxy.js';
 import { waitFor } from '../helpers/app.js';
 import { definition } from '../helpers/fixtures.js';
 import { freePort, readAll } from '../helpers/tcp.js';
@@ -28,7 +28,7 @@ function echoServer(reply: string): Promise<{ port: number; server: Server }> {
 
 
 
-function setup(targets: Map<string, ProxyTarget[]>, openFilesLimit?: number) {
+function setup(targets: Map<string, ProxyTarget[]>, openFilesLimit?: number, connectTimeoutMs?: number, connectTo?: (port: number) => Socket) {
   const lines: string[] = [];
   const failures: string[] = [];
   const logger: Logger = { log: (_source, message) => lines.push(message) };
@@ -38,6 +38,8 @@ function setup(targets: Map<string, ProxyTarget[]>, openFilesLimit?: number) {
     onBindFailed: (name, address) => failures.push(`${name}@${address}`),
     onBindSucceeded: () => undefined,
     ...(openFilesLimit === undefined ? {} : { openFilesLimit }),
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+    ...(connectTo === undefined ? {} : { connectTo }),
   });
   cleanups.push(() => proxy.close());
   return { proxy, lines, failures };
@@ -87,7 +89,8 @@ describe('the proxy connection limit', () => {
     assert.equal(proxyConnectionLimit(1024), (1024 - 256) / 2);
     assert.equal(proxyConnectionLimit(200), 36);
     assert.equal(proxyConnectionLimit(100), 1);
-    assert.equal(proxyConnectionLimit(undefined), Number.POSITIVE_INFINITY);
+    assert.equal(proxyConnectionLimit(undefined), PROXY_MAX_CONNECTIONS);
+    assert.equal(proxyConnectionLimit(524288), PROXY_MAX_CONNECTIONS, 'memory, not descriptors, bounds a high limit');
   });
 
   it('reads the soft limit from /proc/PID/limits', () => {
@@ -150,5 +153,39 @@ describe('the proxy connection limit', () => {
     }, 3000, 'a connection taken again');
     again.socket.destroy();
     second.socket.destroy();
+  });
+
+  it('gives up a connection to an instance that never accepts: at its timeout, or when the client leaves', async () => {
+    // Connections to an instance whose accept queue is full stay pending for minutes: here,
+    // sockets that are never connected.
+    const made: Socket[] = [];
+    const never = (): Socket => {
+      const socket = new Socket();
+      made.push(socket);
+      return socket;
+    };
+    const targets = new Map([['web', [{ description: 'web.1', port: 1 }]]]);
+    const hurried = await freePort();
+    const first = setup(targets, undefined, 300, never);
+    await first.proxy.sync([definition({ name: 'web', proxyPort: hurried, proxyAddress: '127.0.0.1' })]);
+    // A client that waits: the proxy gives up at its timeout and closes it.
+    assert.equal(await readAll(hurried), '');
+    assert.ok(first.lines.includes('Could not connect to web.1:1 (timed out)'), first.lines.join('\n'));
+    assert.ok(made[0]?.destroyed);
+
+    // A client that leaves: the pending connection goes with it and its slot is free again
+    // (132 descriptors leave room for one client at a time).
+    const patientPort = await freePort();
+    const patient = setup(targets, 132, 60_000, never);
+    await patient.proxy.sync([definition({ name: 'web', proxyPort: patientPort, proxyAddress: '127.0.0.1' })]);
+    const leaving = connect(patientPort, '127.0.0.1');
+    leaving.on('error', () => undefined);
+    const upstream = await waitFor(() => made[1], 2000, 'the proxy connecting for the client');
+    leaving.destroy();
+    await waitFor(() => upstream.destroyed || undefined, 2000, 'the pending connection given up with its client');
+    const next = connect(patientPort, '127.0.0.1');
+    next.on('error', () => undefined);
+    await waitFor(() => made[2], 3000, 'a second client taken after the first left');
+    next.destroy();
   });
 });
