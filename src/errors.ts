@@ -1,6 +1,8 @@
 // The one small vocabulary of errors procodile reports: a stable code for tests and the
 // control protocol, a message written for the person at the terminal.
 
+import { printable } from './printable-text.js';
+
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'PROCFILE_NOT_FOUND'
@@ -107,7 +109,7 @@ export class InternalError extends Error {
 export function processesOfAnotherRoot(pidRoot: string, theirRoot: string, ourRoot: string, refusing: string): ProcodileError {
   return new ProcodileError(
     'WRONG_SUPERVISOR',
-    `The pid directory ${pidRoot} holds running processes of another application (${theirRoot}), not of ${ourRoot}: ` +
+    `The pid directory ${pidRoot} holds running processes of another application (${printable(theirRoot)}), not of ${ourRoot}: ` +
       `refusing to ${refusing}. Give each application its own pid_root in Procfile.options.`,
   );
 }

@@ -3,6 +3,9 @@
 // characters (escape sequences, OSC titles, bells, carriage returns) still active.
 import * as v from 'valibot';
 import type { CommandName, Replies } from './protocol.js';
+import { printable } from '../printable-text.js';
+
+export { printable };
 
 /** Absent and null both mean "none" (Procodile 2 leaves some of these out). */
 const orNull = <T extends v.GenericSchema>(schema: T) => v.optional(v.nullable(schema), null);
@@ -115,13 +118,6 @@ export function checkReply<C extends CommandName>(command: C, value: unknown): R
   return { ok: false, problem: `${where === '' ? 'the reply' : `'${printable(where)}'`}: ${printable(issue.message)}` };
 }
 
-// C0 controls, DEL and the C1 controls (U+0080-U+009F, which some terminals obey as CSI, OSC...).
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Shows control characters as `\xNN` so they are seen, never obeyed, by a terminal. */
-export function printable(text: string): string {
-  return text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** The same for every string (keys included) in a reply. */
 export function printableReply<T>(value: T): T {

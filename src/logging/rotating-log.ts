@@ -99,7 +99,11 @@ export class RotatingLog {
     if (offset < data.length) this.#write(data, offset, data.length);
   }
 
-  /** Writes the pieces with one writev; a short or failed write goes on piece by piece. */
+  /**
+   * Writes the pieces with one writev; after a short or failed one, what is left goes out as
+   * one buffer. Never piece by piece: were the held start of a line dropped and its end then
+   * written, the file would show a torn line as if it were whole.
+   */
   #writeAll(pieces: Buffer[], total: number): void {
     let written = 0;
     try {
@@ -111,13 +115,9 @@ export class RotatingLog {
       this.#wrote(total, pieces[pieces.length - 1]!);
       return;
     }
-    let skip = written;
-    for (const piece of pieces) {
-      const from = Math.min(skip, piece.length);
-      skip -= from;
-      if (from > 0) this.#wrote(from, piece.subarray(0, from));
-      if (from < piece.length) this.#write(piece, from, piece.length);
-    }
+    const all = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
+    if (written > 0) this.#wrote(written, all.subarray(0, written));
+    this.#write(all, written, total);
   }
 
   close(): Promise<void> {

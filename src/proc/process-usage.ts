@@ -171,14 +171,24 @@ function readStat(path: string): number {
 /** Every this many passes, every process is read again, whatever was learnt before. */
 export const FULL_READ_EVERY = 12;
 
+/** The last pid the kernel handed out in procodile's pid namespace, or undefined. */
+function readLastPid(proc: string): number | undefined {
+  const length = readStat(`${proc}/sys/kernel/ns_last_pid`);
+  const value = Number.parseInt(STAT_BUFFER.toString('latin1', 0, length), 10);
+  return Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
 /**
  * Reads the usage of the processes the sampler asks for, one pass over /proc each time. A
  * process of another session can never join an instance's group (a process only ever moves to
- * a session of its own, and each instance runs in its own session), so once read, such a
- * process is skipped for as long as its pid stays listed: most of the host costs a lookup in
- * a map rather than three system calls. Pids are handed out in a cycle, so one that goes and
- * comes back within one pass would have to wrap around the whole pid range; as a bound all the
- * same, every FULL_READ_EVERY passes read everything, as does a pass asked for a new group.
+ * a session of its own, and a group lies within one session), so once read, such a process is
+ * skipped for as long as its pid stays listed: most of the host costs a lookup in a map rather
+ * than three system calls. The instances' sessions are those of the groups asked for and of
+ * their members: a group followed through a pid file need not lead its session, and another
+ * group of that session may still join it. Pids are handed out in a cycle, so a skipped pid
+ * can only be handed out anew once the counter wraps: a pass that finds the last pid handed
+ * out lower than the pass before forgets every skip. As a bound all the same, every
+ * FULL_READ_EVERY passes read everything, as does a pass asked for a new group.
  */
 export class UsageReader {
   readonly #proc: string;
@@ -186,8 +196,13 @@ export class UsageReader {
   readonly #outside = new Map<number, number>();
   /** The groups the last pass was asked for. */
   readonly #groups = new Set<number>();
+  /** The sessions of the members found in this pass, where they are not groups asked for. */
+  readonly #memberSessions = new Set<number>();
+  /** Pids this pass took for outsiders, each followed by its session: kept unless that is a member's. */
+  readonly #newOutsiders: number[] = [];
   readonly #fields: StatFields = { state: 0, ppid: 0, pgid: 0, session: 0, cpuTicks: 0, startTime: 0, rssPages: 0 };
   #pass = 0;
+  #lastPid: number | undefined;
 
   constructor(proc = '/proc') {
     this.#proc = proc;
@@ -215,8 +230,16 @@ export class UsageReader {
     for (const group of groups) if (!this.#groups.has(group)) newGroup = true;
     this.#groups.clear();
     for (const group of groups) this.#groups.add(group);
-    if (newGroup || pass % FULL_READ_EVERY === 0) this.#outside.clear();
+    // Read after the listing: a pid handed out anew before it shows as a wrap here.
+    const lastPid = readLastPid(this.#proc);
+    const wrapped = lastPid !== undefined && this.#lastPid !== undefined && lastPid < this.#lastPid;
+    this.#lastPid = lastPid;
+    if (newGroup || wrapped || pass % FULL_READ_EVERY === 0) this.#outside.clear();
     const outside = this.#outside;
+    const memberSessions = this.#memberSessions;
+    const newOutsiders = this.#newOutsiders;
+    memberSessions.clear();
+    newOutsiders.length = 0;
     const into = this.#fields;
     const page = systemPageSize();
     for (const entry of entries) {
@@ -231,11 +254,18 @@ export class UsageReader {
       const at = parseStatHead(STAT_BUFFER, length, into);
       if (at < 0) continue;
       if (!groups.has(into.pgid) && !pids.has(pid)) {
-        if (!groups.has(into.session)) outside.set(pid, pass);
+        if (!groups.has(into.session)) {
+          outside.set(pid, pass);
+          newOutsiders.push(pid, into.session);
+        }
         continue;
       }
+      if (groups.has(into.pgid) && !groups.has(into.session)) memberSessions.add(into.session);
       if (into.state === ZOMBIE || into.state === DEAD || !parseStatTail(STAT_BUFFER, length, at, into)) continue;
       found.push({ pid, ppid: into.ppid, pgid: into.pgid, startTime: into.startTime, cpuTicks: into.cpuTicks, rssBytes: into.rssPages * page });
+    }
+    if (memberSessions.size > 0) {
+      for (let i = 0; i < newOutsiders.length; i += 2) if (memberSessions.has(newOutsiders[i + 1]!)) outside.delete(newOutsiders[i]!);
     }
     // A pid no longer listed has exited: when it is handed out again, it must be read.
     for (const [pid, seen] of outside) if (seen !== pass) outside.delete(pid);

@@ -11,6 +11,7 @@ import { isSameProcess } from '../proc/liveness.js';
 import type { StoppingGroup } from './ownership.js';
 import { instancePidFile, readPidFile } from './pid-files.js';
 import { writeFileAtomically } from './safe-files.js';
+import { CONTROL_CHARACTERS } from '../printable-text.js';
 
 /** Hidden, so the pid-directory tidy rules of Procodile never trip over it. */
 const RECORD_NAME = '.procodile-instances.json';
@@ -67,7 +68,7 @@ export function readRecord(pidRoot: string): RecordFile {
   const run = runMemory(field(parsed, 'run'));
   const root = field(parsed, 'root');
   return {
-    ...(typeof root === 'string' && root.startsWith('/') && !/[\u0000-\u001f]/.test(root) ? { root } : {}),
+    ...(typeof root === 'string' && root.startsWith('/') && !CONTROL_CHARACTERS.test(root) ? { root } : {}),
     instances: Array.isArray(instances) ? instances.filter(isInstanceRecord) : [],
     stoppingGroups: Array.isArray(groups) ? groups.filter(isStoppingGroup) : [],
     ...(run === undefined ? {} : { run }),
@@ -84,7 +85,7 @@ function runMemory(value: unknown): RunMemory | undefined {
   const ports = field(value, 'portAllocations');
   if (typeof proxy !== 'boolean') return undefined;
   // An env file is read for every instance start: only an absolute path of printable text.
-  if (envFile !== undefined && (typeof envFile !== 'string' || !envFile.startsWith('/') || /[\u0000-\u001f]/.test(envFile))) return undefined;
+  if (envFile !== undefined && (typeof envFile !== 'string' || !envFile.startsWith('/') || CONTROL_CHARACTERS.test(envFile))) return undefined;
   let portAllocations: Record<string, number> | undefined;
   if (ports !== undefined) {
     if (typeof ports !== 'object' || ports === null || Array.isArray(ports)) return undefined;

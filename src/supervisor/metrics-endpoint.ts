@@ -13,6 +13,10 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const METRICS_MAX_CONNECTIONS = 32;
 /** How often connections that have not finished sending a request are looked at. */
 const CONNECTIONS_CHECK_MS = 1000;
+/** A connection that has not sent its request headers by then is closed (checked every second). */
+const HEADERS_TIMEOUT_MS = 2000;
+/** The whole request, body included (a GET has none). */
+const REQUEST_TIMEOUT_MS = 3000;
 
 export interface MetricsEndpointHost {
   render(): string;
@@ -56,12 +60,14 @@ export class MetricsEndpoint {
       response.writeHead(200, { 'Content-Type': CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
       response.end(request.method === 'HEAD' ? undefined : body);
     });
-    // Slow or idle clients must not hold sockets open forever.
-    server.requestTimeout = 10_000;
-    server.headersTimeout = 5_000;
-    server.keepAliveTimeout = 5_000;
+    // Slow or idle clients must not hold sockets open for long: with few connections kept, a
+    // local user who reconnects just before each is let go could otherwise keep every one.
+    // A scrape is one small GET, sent at once by any real client.
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    server.keepAliveTimeout = HEADERS_TIMEOUT_MS;
     // A client that stops reading a response is let go too.
-    server.timeout = 10_000;
+    server.timeout = 5_000;
     server.maxConnections = METRICS_MAX_CONNECTIONS;
     await new Promise<void>((resolve) => {
       server.once('error', (error: NodeJS.ErrnoException) => {

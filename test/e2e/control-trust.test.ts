@@ -174,6 +174,51 @@ describe('whom the CLI talks to', () => {
   });
 });
 
+/** A process of `nobody` whose title is `title`, as a local user can make one. */
+async function forgedSupervisor(title: string): Promise<ChildProcess> {
+  const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'bash', '-c', 'exec -a "$0" sleep 300', title], { stdio: 'ignore' });
+  await waitFor(() => {
+    try {
+      return readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').startsWith(`${title}\0`);
+    } catch {
+      return false;
+    }
+  }, 5000, 'the forged title');
+  return child;
+}
+
+describe('kill after the supervisor died', () => {
+  it('is neither stopped nor turned against a process that took the pid and a supervisor title', async () => {
+    const a = makeApp({ Procfile: 'web: sleep 300\n' });
+    await startDaemon(a);
+    const [web] = await waitForRunning(a, 'web', 1);
+    const supervisor = Number(a.read('pids/procodile.pid'));
+    process.kill(supervisor, 'SIGKILL');
+    await waitFor(() => !isAlive(supervisor), 5000, 'the supervisor to die');
+    // The pid is handed to a local user's process, titled as the supervisor of another root
+    // (here, procodile.pid is pointed at it: the same as the pid coming round to it).
+    const other = await forgedSupervisor('[procodile] other (/srv/other)');
+    const own = await forgedSupervisor(`[procodile] app (${a.root})`);
+    try {
+      writeFileSync(a.path('pids/procodile.pid'), `${other.pid}\n`);
+      const killed = await cli(a, ['kill']);
+      assert.equal(killed.code, 0, killed.stderr);
+      assert.match(killed.stdout, new RegExp(`Sent KILL -9 to ${web!.pid} \\(web\\.1\\)`));
+      assert.match(killed.stderr, new RegExp(`Left PID ${other.pid} \\(procodile\\) alone`));
+      await waitFor(() => !isAlive(web!.pid!), 5000, 'web.1 killed');
+      assert.equal(isAlive(other.pid!), true, 'the forged process is not killed');
+      // One that names this very root is not the supervisor either: it is left alone.
+      writeFileSync(a.path('pids/procodile.pid'), `${own.pid}\n`);
+      const again = await cli(a, ['kill']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, new RegExp(`Sent KILL -9 to ${own.pid}`));
+      assert.equal(isAlive(own.pid!), true, 'the process titled with this root is not killed');
+    } finally {
+      await Promise.all([ended(other), ended(own)]);
+    }
+  });
+});
+
 describe('output and deadlines', () => {
   it('lets a slow reader of status --json get every byte', async () => {
     const big = Array.from({ length: 100 }, (_, i) => `  BIG_${i}: "${'x'.repeat(2000)}"\n`).join('');

@@ -142,6 +142,47 @@ describe('UsageReader', () => {
     assert.deepEqual(pidsOf(reader.read(groups, new Set())), [100, 300], 'it joined the group');
   });
 
+  it('reads every process again once the pid counter has wrapped around', () => {
+    const { proc, write } = fakeProc();
+    const reader = new UsageReader(proc);
+    const groups = new Set([100]);
+    const lastPid = (pid: number): void => {
+      mkdirSync(join(proc, 'sys/kernel'), { recursive: true });
+      writeFileSync(join(proc, 'sys/kernel/ns_last_pid'), `${pid}\n`);
+    };
+    lastPid(300);
+    write('100', statLine({ pid: 100, pgid: 100 }));
+    write('200', statLine({ pid: 200, pgid: 200 }));
+    assert.deepEqual(pidsOf(reader.read(groups, new Set())), [100]);
+    // As in the test above: a change that cannot happen without a new process shows when read.
+    write('200', statLine({ pid: 200, ppid: 100, pgid: 100 }));
+    lastPid(310);
+    assert.deepEqual(pidsOf(reader.read(groups, new Set())), [100], 'no wrap: still skipped');
+    // The old 200 exited and the counter wrapped past it within one interval: 200 is a new process.
+    lastPid(250);
+    assert.deepEqual(pidsOf(reader.read(groups, new Set())), [100, 200], 'read again after the wrap');
+  });
+
+  it('reads the processes of the session of a group that does not lead its session', () => {
+    const { proc, write } = fakeProc();
+    const reader = new UsageReader(proc);
+    // A daemon followed through its pid file: its group 100 lies in session 90, led by a
+    // process that started it; 95 and 150 are in other groups of that session.
+    const groups = new Set([100]);
+    write('90', statLine({ pid: 90, pgid: 90, session: 90 }));
+    write('95', statLine({ pid: 95, ppid: 90, pgid: 95, session: 90 }));
+    write('100', statLine({ pid: 100, ppid: 90, pgid: 100, session: 90 }));
+    write('150', statLine({ pid: 150, ppid: 100, pgid: 150, session: 90 }));
+    write('200', statLine({ pid: 200, pgid: 200 }));
+    assert.deepEqual(pidsOf(reader.read(groups, new Set([100]))), [100]);
+    assert.deepEqual(pidsOf(reader.read(groups, new Set([100]))), [100]);
+    // Both may move into group 100 (setpgid within one session).
+    write('95', statLine({ pid: 95, ppid: 90, pgid: 100, session: 90 }));
+    write('150', statLine({ pid: 150, ppid: 100, pgid: 100, session: 90 }));
+    write('200', statLine({ pid: 200, pgid: 100 }));
+    assert.deepEqual(pidsOf(reader.read(groups, new Set([100]))), [95, 100, 150], 'both joined; 200, of another session, stays skipped');
+  });
+
   it(`reads every process again every ${FULL_READ_EVERY} passes`, () => {
     const { proc, write } = fakeProc();
     const reader = new UsageReader(proc);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { readRecord, recordPath, writeRecord } from '../../src/runtime/adoption-record.js';
 import { keepRunOptions, NOTHING_GIVEN } from '../../src/supervisor/run-memory.js';
+import { processesOfAnotherRoot } from '../../src/errors.js';
 
 function withPidRoot(body: (dir: string) => void): void {
   const dir = mkdtempSync('/tmp/pc-unit-');
@@ -38,6 +39,35 @@ describe('run memory in the adoption record', () => {
       });
     });
   }
+});
+
+describe("the record's application root", () => {
+  it('is kept when it is an absolute path of printable text', () => {
+    withPidRoot((dir) => {
+      writeFileSync(recordPath(dir), JSON.stringify({ root: '/srv/app ü', instances: [], stoppingGroups: [] }));
+      assert.equal(readRecord(dir).root, '/srv/app ü');
+    });
+  });
+
+  // 0x9b alone starts a control sequence on terminals that obey C1 controls, as ESC [ does.
+  for (const [what, root] of [
+    ['a newline', '/srv/a\nb'],
+    ['DEL', '/srv/a\u007fb'],
+    ['a C1 control (CSI)', '/srv/a\u009b2Jb'],
+  ] as const) {
+    it(`is ignored when it holds ${what}`, () => {
+      withPidRoot((dir) => {
+        writeFileSync(recordPath(dir), JSON.stringify({ root, instances: [], stoppingGroups: [] }));
+        assert.equal(readRecord(dir).root, undefined);
+      });
+    });
+  }
+
+  it('is shown with its control characters escaped when procodile refuses to touch its processes', () => {
+    const message = processesOfAnotherRoot('/srv/pids', '/srv/a\u009b2J\u001b[31mb\u007f', '/srv/ours', 'kill them').message;
+    assert.doesNotMatch(message, /[\u0000-\u001f\u007f-\u009f]/);
+    assert.match(message, /\(\/srv\/a\\x9b2J\\x1b\[31mb\\x7f\)/);
+  });
 });
 
 describe('keepRunOptions', () => {

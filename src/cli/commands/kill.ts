@@ -10,7 +10,7 @@ import { runningLogWriter } from '../../logging/log-writer-paths.js';
 import { adoptableRecords, readRecord, recordPath } from '../../runtime/adoption-record.js';
 import { isRecordedProcess, ownedMembers } from '../../runtime/ownership.js';
 import { readPidFile } from '../../runtime/pid-files.js';
-import { isProcodileProcess } from '../../runtime/supervisor-lock.js';
+import { lockHolder } from '../../runtime/supervisor-lock.js';
 import { checkRoot, identifySupervisor } from '../../control/client.js';
 import { supervisorRootOf } from '../../daemon/find-supervisor.js';
 import { ProcodileError, processesOfAnotherRoot } from '../../errors.js';
@@ -21,9 +21,9 @@ import { defineCommand, type CommandContext } from '../define-command.js';
 const IDENTIFY_MS = 2000;
 
 /**
- * Two applications configured with one pid_root must not kill each other: the supervisor's
- * process title names its root even when it is stopped or stuck, and the socket is asked only
- * when the title does not say.
+ * Two applications configured with one pid_root must not kill each other: the title of the
+ * proven supervisor names its root even when it is stopped or stuck, and the socket is asked
+ * only when the title does not say.
  */
 async function checkSupervisorRoot(app: CommandContext['app'], pid: number): Promise<void> {
   const titled = supervisorRootOf(pid);
@@ -41,8 +41,12 @@ async function checkSupervisorRoot(app: CommandContext['app'], pid: number): Pro
 async function runKill(ctx: CommandContext): Promise<number> {
   const { app, term } = ctx;
   const { pidRoot } = app;
-  const supervisor = readPidFile(join(pidRoot, 'procodile.pid'));
-  if (supervisor !== undefined && isAlive(supervisor) && isProcodileProcess(supervisor)) await checkSupervisorRoot(app, supervisor);
+  // The supervisor is the process the lock names with its start time: only the supervisor can
+  // have written that owner-only file. Once it has died, the pid in procodile.pid may be handed
+  // to anyone, who can give it any title: such a process must neither stop `kill` (by naming
+  // another root) nor be killed.
+  const supervisor = lockHolder(pidRoot);
+  if (supervisor !== undefined) await checkSupervisorRoot(app, supervisor);
   const record = readRecord(pidRoot);
   // With that supervisor dead, its record still says whose processes these are.
   const theirRoot = record.root;
@@ -50,8 +54,9 @@ async function runKill(ctx: CommandContext): Promise<number> {
   if (theirRoot !== undefined && !sameRoot(theirRoot, app.root) && alive()) throw processesOfAnotherRoot(pidRoot, theirRoot, app.root, 'kill them');
   const records = new Map(record.instances.map((r) => [`${r.process}.${r.id}.pid`, r]));
   const files = readdirSync(pidRoot).filter((f) => f.endsWith('.pid'));
-  files.sort((a, b) => (a === 'procodile.pid' ? -1 : b === 'procodile.pid' ? 1 : a.localeCompare(b)));
+  files.sort((a, b) => a.localeCompare(b));
   const killed = new Set<string>();
+  if (supervisor !== undefined && signalPid(supervisor, 'SIGKILL')) term.out(`Sent KILL -9 to ${supervisor} (procodile)`);
   const killInstance = (name: string, pid: number, pgid: number | undefined): void => {
     // The whole group: a successor that does not lead it still takes its workers along;
     // but only the group the trusted process is in, whatever else the record claims.
@@ -67,8 +72,7 @@ async function runKill(ctx: CommandContext): Promise<number> {
     if (pid === undefined || !isAlive(pid)) continue;
     const name = file.replace(/\.pid$/, '');
     if (file === 'procodile.pid') {
-      if (!isProcodileProcess(pid)) continue;
-      if (signalPid(pid, 'SIGKILL')) term.out(`Sent KILL -9 to ${pid} (${name})`);
+      if (pid !== supervisor) term.err(`Left PID ${pid} (${name}) alone: it is not the supervisor that holds ${pidRoot}.`);
       continue;
     }
     const recorded = records.get(file);
