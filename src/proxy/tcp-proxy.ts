@@ -5,7 +5,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { ProcessDefinition } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import { openFilesLimit } from '../proc/descriptor-limit.js';
+import { ConnectionBudget } from './connection-budget.js';
 
 export interface ProxyTarget {
   description: string;
@@ -28,26 +28,7 @@ export interface ProxyHost {
   connectTo?: (port: number) => Socket;
 }
 
-/** The most connections the proxy holds at once, whatever the descriptor limit allows. */
-export const PROXY_MAX_CONNECTIONS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
-
-/**
- * How many client connections the proxy holds at once, across all its listeners. Each costs
- * two descriptors (client and instance). Without a bound, a flood of connections from the
- * network would take every descriptor the supervisor has, and with them its control socket,
- * its log streams and every respawn; a quarter of the limit, at least 128, is kept for those.
- * However high the limit, memory (about 10 KB per idle pair, more while data waits) caps it
- * at PROXY_MAX_CONNECTIONS.
- */
-export function proxyConnectionLimit(openFiles: number | undefined): number {
-  if (openFiles === undefined) return PROXY_MAX_CONNECTIONS;
-  const reserve = Math.max(128, Math.floor(openFiles / 4));
-  return Math.min(PROXY_MAX_CONNECTIONS, Math.max(1, Math.floor((openFiles - reserve) / 2)));
-}
-
-/** At most one "refused" line per this long in procodile.log, however hard the flood. */
-const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 interface Listener {
   address: string;
@@ -79,15 +60,12 @@ export class TcpProxy {
   /** Open connections per instance (description:port). */
   readonly #open = new Map<string, number>();
   readonly #drains = new Map<string, Drain[]>();
-  readonly #maxClients: number;
+  readonly #budget: ConnectionBudget;
   readonly #connectTimeoutMs: number;
-  #clients = 0;
-  #refused = 0;
-  #refusedLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(host: ProxyHost) {
     this.#host = host;
-    this.#maxClients = proxyConnectionLimit(host.openFilesLimit ?? openFilesLimit());
+    this.#budget = new ConnectionBudget(host.openFilesLimit);
     this.#connectTimeoutMs = host.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   }
 
@@ -150,13 +128,13 @@ export class TcpProxy {
   }
 
   #handle(name: string, client: Socket): void {
-    if (this.#clients >= this.#maxClients) {
+    if (!this.#budget.take()) {
       client.on('error', () => undefined);
       client.destroy();
-      this.#noteRefused(name);
+      const line = this.#budget.refused(name, Date.now());
+      if (line !== undefined) this.#log(line);
       return;
     }
-    this.#clients += 1;
     const connection: Connection = { client, upstream: undefined, clientClosed: false, released: false };
     this.#sockets.add(client);
     client.on('close', () => {
@@ -177,7 +155,7 @@ export class TcpProxy {
   #release(connection: Connection): void {
     if (connection.released) return;
     connection.released = true;
-    this.#clients -= 1;
+    this.#budget.give();
   }
 
   #attempt(name: string, connection: Connection, tried: Set<string>): void {
@@ -241,17 +219,6 @@ export class TcpProxy {
       upstream.pipe(client);
       client.resume();
     });
-  }
-
-  #noteRefused(name: string): void {
-    this.#refused += 1;
-    const now = Date.now();
-    if (now - this.#refusedLoggedAt < REFUSED_LOG_INTERVAL_MS) return;
-    this.#refusedLoggedAt = now;
-    this.#log(
-      `Refused ${this.#refused} connection(s) to ${name}: ${this.#maxClients} are open, the most this supervisor's descriptor limit allows`,
-    );
-    this.#refused = 0;
   }
 
   #count(key: string, delta: number): void {
