@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { logRun } from './lib/logs.mjs';
-import { runCleanups, stats } from './lib/util.mjs';
+import { cleanUpOnSignals, runCleanups, stats } from './lib/util.mjs';
 
 const CLI = process.env.BENCH_CLI ?? join(fileURLToPath(new URL('.', import.meta.url)), '..', 'dist', 'procodile');
 const rounds = Number(process.argv[2] ?? 10);
@@ -19,7 +19,7 @@ const chunk = Number(process.env.BENCH_LOG_CHUNK ?? 4096);
 const speed = {};
 const ratio = {};
 const faults = {};
-process.on('SIGINT', () => void runCleanups().finally(() => process.exit(130)));
+cleanUpOnSignals((message) => process.stderr.write(`${message}\n`));
 for (let r = 0; r < rounds; r++) {
   const order = modes.map((_, i) => modes[(i + r) % modes.length]);
   const round = {};

@@ -12,7 +12,7 @@ import { pm2Peer, procodilePeer, rubyProcodilePeer, supervisordPeer } from './li
 import { buildTargets, machine, printReport, ratio } from './lib/report.mjs';
 import { printScenarios, scenarioTargets, summariseScenarios } from './lib/scenario-report.mjs';
 import { measureCli, measureRespawn, measureRestart, measureRss, measureStart, measureStop } from './lib/scenarios.mjs';
-import { envInt, nowMs, onCleanup, removeDir, round, runCleanups, stats } from './lib/util.mjs';
+import { cleanUpOnSignals, envInt, nowMs, onCleanup, removeDir, round, runCleanups, stats } from './lib/util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile');
@@ -42,15 +42,7 @@ const cfg = {
 const log = (msg) => process.stderr.write(`[bench ${((nowMs() - T0) / 1000).toFixed(1)}s] ${msg}\n`);
 const T0 = nowMs();
 
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: cleaning up`);
-    runCleanups().finally(() => process.exit(130));
-  });
-}
+const interrupted = cleanUpOnSignals(log);
 
 // samples[metric][peer] = [numbers]
 const samples = {};
@@ -76,7 +68,7 @@ async function withApp(peer, n, body) {
 async function phaseTen(peers) {
   for (let r = 0; r < cfg.runs; r++) {
     for (const peer of rotate(peers, r)) {
-      if (interrupted) return;
+      if (interrupted()) return;
       await withApp(peer, 10, async (app) => {
         const s = await measureStart(peer, app);
         add('start_10_ms', peer.name, s.ms);
@@ -102,7 +94,7 @@ async function phaseTen(peers) {
 async function phaseHundred(peers) {
   for (let r = 0; r < cfg.runs_100; r++) {
     for (const peer of rotate(peers, r)) {
-      if (interrupted) return;
+      if (interrupted()) return;
       await withApp(peer, 100, async (app) => {
         const s = await measureStart(peer, app);
         add('start_100_ms', peer.name, s.ms);
@@ -120,7 +112,7 @@ async function phaseLogs() {
   const out = {};
   for (let r = 0; r < cfg.log_runs; r++) {
     for (const mode of modes) {
-      if (interrupted) return out;
+      if (interrupted()) return out;
       try {
         const x = await logRun(mode, { cli: CLI, lines: cfg.log_lines, chunk: cfg.log_chunk });
         (out[mode] ??= []).push(x);
@@ -142,7 +134,7 @@ const cleanupOf = (peer) => (app) => onCleanup(() => peer.destroy(app));
 
 async function phaseCrash(peers) {
   for (let r = 0; r < cfg.crash_runs; r++) {
-    if (interrupted) return;
+    if (interrupted()) return;
     try {
       const x = await crashLoopRound(peers, cfg.crash_seconds, (peer, app) => cleanupOf(peer)(app));
       rounds.crash_loop.push(x);
@@ -158,7 +150,7 @@ async function phaseObserve(procodile) {
   const off = await buildWithoutSampler(CLI);
   onCleanup(() => removeDir(off.dir));
   for (let r = 0; r < cfg.observe_runs; r++) {
-    if (interrupted) return;
+    if (interrupted()) return;
     try {
       const x = await samplerRound(procodile, off.cli, { seconds: cfg.sampler_seconds, settleMs: cfg.settle_ms, scrapes: cfg.scrapes }, cleanupOf(procodile));
       rounds.sampler.push(x);
@@ -184,7 +176,7 @@ async function phaseDeploy(pm2) {
   if (pm2Bin === null) log(`deploy: PM2 reload skipped (${pm2.reason ?? 'not in BENCH_PEERS'}; npm install --prefix ${PEERS_DIR} pm2)`);
   for (let r = 0; r < cfg.deploy_runs; r++) {
     for (const quantity of [2, 4]) {
-      if (interrupted) return;
+      if (interrupted()) return;
       try {
         const x = await procodileDeploy(CLI, quantity, cfg.deploy_seconds);
         rounds.deploy.push({ peer: 'procodile', ...x });

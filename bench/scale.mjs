@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pm2Peer } from './lib/peers.mjs';
-import { cleanEnv, envInt, isAlive, killTracked, nowMs, onCleanup, procodileCommand, readPidFile, removeDir, round, rssKb, run, runCleanups, shortTmp, sleep, stats } from './lib/util.mjs';
+import { cleanUpOnSignals, cleanEnv, envInt, isAlive, killTracked, nowMs, onCleanup, procodileCommand, readPidFile, removeDir, round, rssKb, run, shortTmp, sleep, stats } from './lib/util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = process.env.BENCH_CLI ?? join(HERE, '..', 'dist', 'procodile');
@@ -25,15 +25,21 @@ const log = (msg) => process.stderr.write(`[scale] ${msg}\n`);
 const cli = (dir, ...args) => run(...procodileCommand(CLI, [...args, '-r', dir]), { env: cleanEnv(), timeoutMs: BOUND_MS });
 const tail = (text) => text.trim().slice(-400);
 
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: cleaning up`);
-    runCleanups().finally(() => process.exit(130));
-  });
+/** Three timed status commands into `result`: their times, the reply's size, the first failure. */
+async function timeStatus(result, once) {
+  result.status_ms = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await once();
+    result.status_ms.push(round(s.ms, 0));
+    result.status_bytes = s.stdout.length;
+    if (s.code !== 0) {
+      result.status_error = `exit ${s.code ?? s.signal}: ${tail(s.stderr)}`;
+      break;
+    }
+  }
 }
+
+const interrupted = cleanUpOnSignals(log);
 
 /**
  * Polls `count` until it reaches `target`, `stop` says to give up, or the bound passes. Reading
@@ -113,17 +119,7 @@ async function measureProcodile(n) {
       return result;
     }
 
-    const statuses = [];
-    for (let i = 0; i < 3; i++) {
-      const s = await cli(dir, 'status', '--json');
-      statuses.push(round(s.ms, 0));
-      result.status_bytes = s.stdout.length;
-      if (s.code !== 0) {
-        result.status_error = `exit ${s.code ?? s.signal}: ${tail(s.stderr)}`;
-        break;
-      }
-    }
-    result.status_ms = statuses;
+    await timeStatus(result, () => cli(dir, 'status', '--json'));
     await sleep(1500);
     result.supervisor_rss_kb = supervisor === null ? null : rssKb(supervisor);
     result.log_writer_rss_kb = writer === null ? null : rssKb(writer);
@@ -203,18 +199,10 @@ async function measurePm2(peer, n) {
       return result;
     }
 
-    const statuses = [];
-    for (let i = 0; i < 3; i++) {
+    await timeStatus(result, () => {
       const [sf, sa, se] = peer.statusCmd(app);
-      const s = await run(sf, sa, { env: se, timeoutMs: BOUND_MS });
-      statuses.push(round(s.ms, 0));
-      result.status_bytes = s.stdout.length;
-      if (s.code !== 0) {
-        result.status_error = `exit ${s.code ?? s.signal}: ${tail(s.stderr)}`;
-        break;
-      }
-    }
-    result.status_ms = statuses;
+      return run(sf, sa, { env: se, timeoutMs: BOUND_MS });
+    });
     await sleep(1500);
     result.daemon_rss_kb = daemon === null ? null : rssKb(daemon);
 
@@ -255,10 +243,10 @@ for (const n of sizes.length > 0 ? sizes : [1000]) {
   const byTool = new Map(tools.map(([name]) => [name, []]));
   // Tools alternate within each round and the first of them alternates between rounds, so
   // background load falls on both alike.
-  for (let r = 0; r < RUNS && !interrupted; r++) {
+  for (let r = 0; r < RUNS && !interrupted(); r++) {
     const order = r % 2 === 0 ? tools : [...tools].reverse();
     for (const [name, measure] of order) {
-      if (interrupted) break;
+      if (interrupted()) break;
       const before = loadavg();
       log(`${name}, ${n} instances, round ${r + 1}/${RUNS} (load ${before})...`);
       const res = { ...(await measure(n)), tool: name, round: r + 1, load_before: before, load_after: loadavg() };

@@ -199,6 +199,23 @@ export async function runCleanups() {
   }
 }
 
+/**
+ * On SIGINT, SIGTERM or SIGHUP: say so, run the cleanups once and exit 130. Returns a check
+ * the bench's loops poll to stop early.
+ */
+export function cleanUpOnSignals(log) {
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`${sig}: cleaning up`);
+      runCleanups().finally(() => process.exit(130));
+    });
+  }
+  return () => interrupted;
+}
+
 /** Last resort: SIGKILL pids we started, if still alive and still what we think they are. */
 export function killTracked(pids, expectedComms) {
   for (const pid of pids) {
