@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { StatusReply } from '../../src/control/protocol.js';
 import { isAlive } from '../../src/proc/liveness.js';
 import { appsCleanedAfterEach, CLI, waitFor, type TestApp } from '../helpers/app.js';
+import { statusReply } from '../helpers/fixtures.js';
 import { cli, startDaemon, status, stopAll, waitForRunning } from '../helpers/supervisor.js';
 
 const makeApp = appsCleanedAfterEach();
@@ -44,10 +45,9 @@ async function impostor(app: TestApp, reply: string, asNobody: boolean): Promise
 }
 
 function fakeStatus(app: TestApp): StatusReply {
-  return {
+  return statusReply(app.root, {
     version: `1.0${NASTY}`,
     messages: [{ type: 'not_running', instance: `web.1${NASTY}`, status: 'Failed' }],
-    root: app.root,
     app_name: `shop${NASTY}`,
     supervisor: { started_at: null, pid: 1, proxy_enabled: false },
     instances: { web: [{ description: `web.1${NASTY}`, pid: 5, respawns: 0, status: 'running', started_at: null, tag: NASTY, port: null, foreground: false }] },
@@ -56,14 +56,7 @@ function fakeStatus(app: TestApp): StatusReply {
     ],
     runtime_issues: [{ key: 'k', type: 't', process_name: 'web', message: `broken${NASTY}` }],
     environment_variables: { [`A${NASTY}`]: NASTY },
-    procfile_path: '',
-    options_path: '',
-    local_options_path: '',
-    sock_path: '',
-    supervisor_pid_path: '',
-    pid_root: '',
-    loaded_at: 0,
-  };
+  });
 }
 
 async function ended(child: ChildProcess): Promise<void> {

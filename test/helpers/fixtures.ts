@@ -1,5 +1,29 @@
 // Ready-made configuration values for unit tests.
 import type { ProcessDefinition } from '../../src/config/types.js';
+import type { StatusReply } from '../../src/control/protocol.js';
+
+/** A status reply of an application at `root` with nothing running; `overrides` replace fields. */
+export function statusReply(root: string, overrides: Partial<StatusReply> = {}): StatusReply {
+  return {
+    version: '0.9',
+    messages: [],
+    root,
+    app_name: 'app',
+    supervisor: { started_at: 1, pid: process.pid, proxy_enabled: false },
+    instances: {},
+    processes: [],
+    runtime_issues: [],
+    environment_variables: {},
+    procfile_path: '',
+    options_path: '',
+    local_options_path: '',
+    sock_path: '',
+    supervisor_pid_path: '',
+    pid_root: '',
+    loaded_at: 0,
+    ...overrides,
+  };
+}
 
 export function definition(overrides: Partial<ProcessDefinition> = {}): ProcessDefinition {
   return {

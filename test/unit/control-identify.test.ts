@@ -10,6 +10,7 @@ import { parseRequest } from '../../src/control/protocol.js';
 import { checkReply } from '../../src/control/reply.js';
 import { createRouter } from '../../src/control/router.js';
 import { fakeSupervisors } from '../helpers/fake-supervisor.js';
+import { statusReply } from '../helpers/fixtures.js';
 
 const fakeSupervisor = fakeSupervisors();
 
@@ -67,24 +68,7 @@ async function withServer(replies: Record<string, string>, body: (target: Parame
 }
 
 function statusOf(root: string): string {
-  return `200 ${JSON.stringify({
-    version: '0.9',
-    messages: [],
-    root,
-    app_name: 'app',
-    supervisor: { started_at: 1, pid: process.pid, proxy_enabled: false },
-    instances: {},
-    processes: [],
-    runtime_issues: [],
-    environment_variables: {},
-    procfile_path: '',
-    options_path: '',
-    local_options_path: '',
-    sock_path: '',
-    supervisor_pid_path: '',
-    pid_root: '',
-    loaded_at: 0,
-  })}`;
+  return `200 ${JSON.stringify(statusReply(root))}`;
 }
 
 const STOPPED = '200 {"stopped_instances":[]}';
