@@ -29,14 +29,20 @@ async function killSupervisor(a: TestApp): Promise<void> {
   await waitForDeath(supervisor);
 }
 
+/** An application whose one web instance is behind the proxy on a free port. */
+async function proxiedApp(): Promise<{ a: TestApp; proxyPort: number }> {
+  const proxyPort = await freePort();
+  const a = makeApp({
+    Procfile: `web: ${PONG}\n`,
+    'Procfile.options': `processes:\n  web:\n    proxy_port: ${proxyPort}\n`,
+  });
+  apps.push(a);
+  return { a, proxyPort };
+}
+
 describe('a supervisor started again after a crash', () => {
   it('keeps the proxy of the first start, until a clean stop', async () => {
-    const proxyPort = await freePort();
-    const a = makeApp({
-      Procfile: `web: ${PONG}\n`,
-      'Procfile.options': `processes:\n  web:\n    proxy_port: ${proxyPort}\n`,
-    });
-    apps.push(a);
+    const { a, proxyPort } = await proxiedApp();
     await startDaemon(a, ['--proxy']);
     const [web] = await waitForRunning(a, 'web', 1);
     assert.match(await answersThroughProxy(proxyPort), /^pong from web\.1$/);
@@ -62,12 +68,7 @@ describe('a supervisor started again after a crash', () => {
   });
 
   it('runs without the proxy when the new start says --no-proxy', async () => {
-    const proxyPort = await freePort();
-    const a = makeApp({
-      Procfile: `web: ${PONG}\n`,
-      'Procfile.options': `processes:\n  web:\n    proxy_port: ${proxyPort}\n`,
-    });
-    apps.push(a);
+    const { a } = await proxiedApp();
     await startDaemon(a, ['--proxy']);
     await waitForRunning(a, 'web', 1);
     await killSupervisor(a);
